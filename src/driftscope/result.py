@@ -1,0 +1,279 @@
+"""The typed result of a monitoring round and its JSON round-trip.
+
+A :class:`RunResult` holds no raw rows: only metrics, bins, distribution summaries and
+statuses. Every output (JSON, HTML, PNG, dashboard snapshot, history) is built from it, so any
+report can be rebuilt from a stored result without the data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import math
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SCHEMA_VERSION = "1.0"
+
+
+class Severity(str, enum.Enum):
+    """Alert level, ordered NORMAL < WARNING < CRITICAL."""
+
+    NORMAL = "NORMAL"
+    WARNING = "WARNING"
+    CRITICAL = "CRITICAL"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self.value]
+
+    @classmethod
+    def worst(cls, levels: typing.Iterable[Severity | str]) -> Severity:
+        """The highest level among ``levels`` (NORMAL when empty)."""
+        best = cls.NORMAL
+        for level in levels:
+            lv = cls(level)
+            if lv.rank > best.rank:
+                best = lv
+        return best
+
+
+_RANK = {"NORMAL": 0, "WARNING": 1, "CRITICAL": 2}
+
+FeatureType = Literal["numerical", "categorical"]
+Origin = Literal["raw", "engineered", "prediction", "predicted_class", "target"]
+
+
+@dataclass(frozen=True)
+class Bin:
+    """One bin of a comparison: its bounds or category, shares and PSI contribution."""
+
+    label: str
+    lower: float | None
+    upper: float | None
+    reference_count: int
+    current_count: int
+    reference_share: float
+    current_share: float
+    psi_contribution: float
+    kind: Literal["range", "value", "category", "unseen", "missing"] = "range"
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Every statistic computed for one column (see SPEC.md for the exact definitions)."""
+
+    psi: float
+    psi_pvalue: float
+    ks_statistic: float | None
+    ks_pvalue: float | None
+    jensen_shannon: float
+    chi2_statistic: float
+    chi2_pvalue: float
+    missing_share_reference: float
+    missing_share_current: float
+    unseen_share_current: float
+    psi_pvalue_adjusted: float | None = None
+    missing_pvalue: float | None = None
+    unseen_pvalue: float | None = None
+
+
+@dataclass(frozen=True)
+class SideSummary:
+    """Summary of one side's non-missing values of a numerical column (for plots)."""
+
+    count: int
+    missing: int
+    mean: float | None
+    std: float | None
+    min: float | None
+    max: float | None
+    quantiles: tuple[float | None, ...] = ()
+    """Quantiles at 0, 0.01, ..., 1 (101 values), empty when the side has no values."""
+
+
+@dataclass(frozen=True)
+class Distribution:
+    reference: SideSummary
+    current: SideSummary
+
+
+@dataclass(frozen=True)
+class FeatureResult:
+    """The comparison and verdict for one column (feature, prediction or target)."""
+
+    name: str
+    type: FeatureType
+    status: Severity
+    reason: str
+    metrics: Metrics
+    bins: tuple[Bin, ...]
+    origin: Origin = "raw"
+    distribution: Distribution | None = None
+    findings: tuple[str, ...] = ()
+    plot: str | None = None
+
+
+@dataclass(frozen=True)
+class PerformanceMetric:
+    current: float | None
+    estimated: float | None
+    baseline: float | None
+    relative_change: float | None = None
+    status: Severity = Severity.NORMAL
+
+
+@dataclass(frozen=True)
+class PerformanceResult:
+    status: Severity
+    reason: str
+    metrics: dict[str, PerformanceMetric]
+    labelled_rows: int = 0
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    rows: int
+    source: str | None = None
+    columns: int | None = None
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str | None = None
+    version: str | None = None
+    trained_at: str | None = None
+    target: str | None = None
+    positive_class: str | None = None
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    id: str
+    started_at: str
+    reference: DatasetInfo
+    current: DatasetInfo
+    finished_at: str | None = None
+    duration_seconds: float | None = None
+    baseline: str | None = None
+    model: ModelInfo | None = None
+    window_start: str | None = None
+    window_end: str | None = None
+    driftscope_version: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something the round noticed that is not a metric: a skipped column, an all-missing side."""
+
+    message: str
+    column: str | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything one monitoring round found. Frozen; round-trips through JSON."""
+
+    run: RunInfo
+    status: Severity
+    reason: str
+    recommendation: str
+    features: tuple[FeatureResult, ...]
+    counts: dict[str, int] = field(default_factory=dict)
+    prediction: FeatureResult | None = None
+    predicted_class: FeatureResult | None = None
+    target: FeatureResult | None = None
+    performance: PerformanceResult | None = None
+    findings: tuple[Finding, ...] = ()
+    settings: dict[str, Any] = field(default_factory=dict)
+    schema_version: str = SCHEMA_VERSION
+
+    # -- convenience -------------------------------------------------------------------
+    def feature(self, name: str) -> FeatureResult:
+        """The result of the feature called ``name`` (KeyError when absent)."""
+        for f in self.features:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (dicts, lists, str, int, float, None)."""
+        out = _to_plain(self)
+        assert isinstance(out, dict)
+        # put schema_version first for readers that peek
+        return {"schema_version": out.pop("schema_version"), **out}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunResult:
+        version = str(data.get("schema_version", ""))
+        if not version.startswith("1."):
+            from driftscope.errors import InputError
+
+            raise InputError(
+                f"result has schema_version {version!r}; this driftscope reads 1.x results"
+            )
+        return typing.cast(RunResult, _from_plain(cls, data))
+
+    @classmethod
+    def from_json(cls, text: str) -> RunResult:
+        return cls.from_dict(json.loads(text))
+
+
+def _to_plain(obj: Any) -> Any:
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): _to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_to_plain(v) for v in obj]
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
+        return _to_plain(obj.item())
+    return obj
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _from_plain(tp: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        non_none = [a for a in args if a is not type(None)]
+        return _from_plain(non_none[0], value) if len(non_none) == 1 else value
+    if origin is tuple:
+        return tuple(_from_plain(args[0], v) for v in value)
+    if origin is dict:
+        return {k: _from_plain(args[1], v) for k, v in value.items()}
+    if origin is Literal:
+        return value
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return tp(value)
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        hints = _hints(tp)
+        kwargs = {
+            f.name: _from_plain(hints[f.name], value[f.name])
+            for f in dataclasses.fields(tp)
+            if f.name in value
+        }
+        return tp(**kwargs)
+    if tp is float and isinstance(value, int):
+        return float(value)
+    return value
