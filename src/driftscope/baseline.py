@@ -1,0 +1,203 @@
+"""The saved reference profile: build once, run many rounds without re-reading the reference.
+
+On disk a baseline is a folder of plain data, no pickle::
+
+    baseline/
+      manifest.json          format version, source, row count, columns with bins and counts
+      values/00000.parquet   sorted non-missing values of numerical column 0 (for exact KS)
+      ...
+
+Loading checks the format version and every file; a baseline gives the same numbers as a round
+from the raw reference because it holds the very profiles that round would compute.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from driftscope.errors import BaselineError
+from driftscope.inputs.schema import ColumnSpec
+from driftscope.profile.model import (
+    Binning,
+    CategoricalProfile,
+    ColumnProfile,
+    Moments,
+    NumericProfile,
+)
+from driftscope.result import Finding, ModelInfo
+
+FORMAT = "driftscope-baseline"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, eq=False)
+class Baseline:
+    """Reference profiles of every monitored column (raw, engineered, target, prediction)."""
+
+    source: str
+    rows: int
+    columns: tuple[tuple[ColumnSpec, ColumnProfile], ...]
+    created_at: str = field(
+        default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    )
+    findings: tuple[Finding, ...] = ()
+    model: ModelInfo | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    path: str | None = None
+
+    def by_origin(self, *origins: str) -> list[tuple[ColumnSpec, ColumnProfile]]:
+        return [(s, p) for s, p in self.columns if s.origin in origins]
+
+    def get(self, origin: str, name: str) -> tuple[ColumnSpec, ColumnProfile] | None:
+        for s, p in self.columns:
+            if s.origin == origin and s.name == name:
+                return s, p
+        return None
+
+
+def _profile_to_dict(spec: ColumnSpec, prof: ColumnProfile, values_file: str | None) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": spec.name, "type": spec.type, "origin": spec.origin,
+                         "missing": prof.missing}
+    if isinstance(prof, NumericProfile):
+        mo = prof.moments
+        d.update(
+            count=prof.count,
+            binning={"kind": prof.binning.kind, "edges": list(prof.binning.edges),
+                     "values": list(prof.binning.values)},
+            counts=[int(c) for c in prof.counts],
+            moments={"count": mo.count, "mean": mo.mean, "m2": mo.m2,
+                     "min": mo.min if mo.count else None, "max": mo.max if mo.count else None},
+            values_file=values_file,
+        )
+    else:
+        d["categories"] = [[k, v] for k, v in prof.counts.items()]
+    return d
+
+
+def save_baseline(baseline: Baseline, out: str | os.PathLike[str]) -> Path:
+    """Write ``baseline`` into the folder ``out`` atomically (a temp folder, then a rename)."""
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        (tmp / "values").mkdir()
+        cols = []
+        for i, (spec, prof) in enumerate(baseline.columns):
+            vf = None
+            if isinstance(prof, NumericProfile) and prof.sorted_values is not None:
+                vf = f"values/{i:05d}.parquet"
+                pq.write_table(pa.table({"v": prof.sorted_values}), tmp / vf,
+                               compression="zstd")
+            cols.append(_profile_to_dict(spec, prof, vf))
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "created_at": baseline.created_at,
+            "source": baseline.source,
+            "rows": baseline.rows,
+            "model": None if baseline.model is None else baseline.model.__dict__,
+            "settings": baseline.settings,
+            "findings": [{"column": f.column, "message": f.message} for f in baseline.findings],
+            "columns": cols,
+        }
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest, indent=1, ensure_ascii=False, allow_nan=False), encoding="utf-8"
+        )
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            target.rename(old)
+            tmp.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def load_baseline(path: str | os.PathLike[str]) -> Baseline:
+    """Read a baseline folder written by :func:`save_baseline`."""
+    folder = Path(path)
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.is_file():
+        raise BaselineError(
+            f"{folder}: not a baseline folder (no manifest.json); "
+            "create one with 'driftscope baseline --reference REF --out DIR'"
+        )
+    try:
+        m = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise BaselineError(f"{manifest_path}: corrupt manifest; rebuild the baseline") from None
+    if not isinstance(m, dict) or m.get("format") != FORMAT:
+        raise BaselineError(f"{manifest_path}: not a driftscope baseline manifest")
+    if m.get("format_version") != FORMAT_VERSION:
+        raise BaselineError(
+            f"{manifest_path}: baseline format version {m.get('format_version')} is not "
+            f"supported (this driftscope reads version {FORMAT_VERSION}); rebuild the baseline"
+        )
+    columns: list[tuple[ColumnSpec, ColumnProfile]] = []
+    try:
+        for c in m["columns"]:
+            spec = ColumnSpec(c["name"], c["type"], c["origin"])
+            prof: ColumnProfile
+            if c["type"] == "numerical":
+                values = None
+                if c.get("values_file"):
+                    vpath = folder / c["values_file"]
+                    if not vpath.is_file():
+                        raise BaselineError(f"{vpath}: missing; rebuild the baseline")
+                    values = pq.read_table(vpath).column("v").to_numpy()
+                b = c["binning"]
+                mo = c["moments"]
+                prof = NumericProfile(
+                    name=c["name"],
+                    binning=Binning(kind=b["kind"], edges=tuple(b["edges"]),
+                                    values=tuple(b["values"])),
+                    counts=np.asarray(c["counts"], dtype=np.int64),
+                    missing=int(c["missing"]),
+                    count=int(c["count"]),
+                    moments=Moments(
+                        count=int(mo["count"]), mean=float(mo["mean"]), m2=float(mo["m2"]),
+                        min=float("inf") if mo["min"] is None else float(mo["min"]),
+                        max=float("-inf") if mo["max"] is None else float(mo["max"]),
+                    ),
+                    sorted_values=values,
+                )
+            else:
+                prof = CategoricalProfile(
+                    name=c["name"], counts={str(k): int(v) for k, v in c["categories"]},
+                    missing=int(c["missing"]),
+                )
+            columns.append((spec, prof))
+    except BaselineError:
+        raise
+    except (KeyError, TypeError, ValueError, pa.ArrowInvalid, OSError) as err:
+        raise BaselineError(
+            f"{folder}: corrupt baseline ({err.__class__.__name__}: {err}); rebuild it"
+        ) from None
+    model = ModelInfo(**m["model"]) if m.get("model") else None
+    return Baseline(
+        source=str(m.get("source")),
+        rows=int(m["rows"]),
+        columns=tuple(columns),
+        created_at=str(m.get("created_at")),
+        findings=tuple(Finding(message=f["message"], column=f.get("column"))
+                       for f in m.get("findings", [])),
+        model=model,
+        settings=dict(m.get("settings") or {}),
+        path=str(folder),
+    )

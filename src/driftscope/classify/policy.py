@@ -1,0 +1,230 @@
+"""Turn metric values into statuses. The only place that reads thresholds.
+
+Per column: PSI above ``psi_warning`` / ``psi_critical``; missing share up by more than
+``missing_warning`` / ``missing_critical``; unseen share above ``unseen_warning`` /
+``unseen_critical``. Each is guarded by its p-value after Benjamini–Hochberg correction over the
+round's columns (one family per kind of test), so sampling noise raises nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import stats
+
+from driftscope.compare.column import ColumnComparison
+from driftscope.config.models import MonitoringConfig, Thresholds
+from driftscope.result import FeatureResult, PerformanceResult, Severity
+
+
+def bh_adjust(pvalues: Sequence[float]) -> list[float]:
+    """Benjamini–Hochberg adjusted p-values (``scipy.stats.false_discovery_control``)."""
+    if not pvalues:
+        return []
+    arr = np.clip(np.asarray(pvalues, dtype=float), 0.0, 1.0)
+    return [float(v) for v in stats.false_discovery_control(arr, method="bh")]
+
+
+def _fmt_p(p: float) -> str:
+    if p <= 0:
+        return "0 (below floating-point range)"
+    return f"{p:.2g}" if p >= 1e-4 else f"{p:.1e}"
+
+
+def _level(value: float, warning: float, critical: float) -> Severity:
+    if value > critical:
+        return Severity.CRITICAL
+    if value > warning:
+        return Severity.WARNING
+    return Severity.NORMAL
+
+
+def classify_one(
+    comp: ColumnComparison,
+    t: Thresholds,
+    psi_p: float,
+    missing_p: float,
+    unseen_p: float,
+    alpha: float,
+    guard: bool,
+) -> tuple[Severity, str, list[str]]:
+    """Status, reason sentence and findings of one column."""
+    v = comp.values
+    psi = float(v["psi"].value or 0.0)
+    parts: list[str] = []
+    findings: list[str] = []
+    levels: list[Severity] = []
+
+    psi_level = _level(psi, t.psi_warning, t.psi_critical)
+    if psi_level is Severity.NORMAL:
+        parts.append(f"PSI {psi:.3f} is within the warning threshold {t.psi_warning:g}")
+    elif guard and psi_p >= alpha:
+        parts.append(
+            f"PSI {psi:.3f} exceeds {t.psi_warning if psi_level is Severity.WARNING else t.psi_critical:g} "
+            f"but is not significant (adjusted p = {_fmt_p(psi_p)} ≥ {alpha:g}, "
+            f"{comp.current_rows} current rows): treated as sampling noise"
+        )
+    else:
+        limit = t.psi_critical if psi_level is Severity.CRITICAL else t.psi_warning
+        sig = f", adjusted p = {_fmt_p(psi_p)}" if guard else ""
+        parts.append(f"PSI {psi:.3f} > {limit:g}{sig}")
+        levels.append(psi_level)
+
+    r_miss = float(v["missing_share"].extra["reference"])
+    c_miss = float(v["missing_share"].value or 0.0)
+    rise = c_miss - r_miss
+    miss_level = _level(rise, t.missing_warning, t.missing_critical)
+    if miss_level is not Severity.NORMAL:
+        if guard and missing_p >= alpha:
+            parts.append(
+                f"missing share rose {r_miss:.1%} → {c_miss:.1%} but not significantly "
+                f"(adjusted p = {_fmt_p(missing_p)})"
+            )
+        else:
+            limit = t.missing_critical if miss_level is Severity.CRITICAL else t.missing_warning
+            parts.append(
+                f"missing share rose {r_miss:.1%} → {c_miss:.1%} (+{rise * 100:.1f} points > "
+                f"{limit * 100:g})"
+            )
+            levels.append(miss_level)
+    elif c_miss or r_miss:
+        parts.append(f"missing share {r_miss:.1%} → {c_miss:.1%}")
+
+    unseen = float(v["unseen_share"].value or 0.0)
+    unseen_level = _level(unseen, t.unseen_warning, t.unseen_critical)
+    what = "categories" if comp.type == "categorical" else "values"
+    if unseen_level is not Severity.NORMAL:
+        if guard and unseen_p >= alpha:
+            parts.append(
+                f"{unseen:.1%} of current rows hold {what} unseen in the reference, "
+                f"not significantly more than the reference could have missed "
+                f"(adjusted p = {_fmt_p(unseen_p)})"
+            )
+        else:
+            new = [lab for lab, k, r, c in zip(comp.bins.labels, comp.bins.kinds,
+                                               comp.bins.reference, comp.bins.current)
+                   if (k == "category" and r == 0 and c > 0)]
+            names = f" ({', '.join(repr(x) for x in new[:3])}{', …' if len(new) > 3 else ''})" \
+                if new else ""
+            limit = t.unseen_critical if unseen_level is Severity.CRITICAL else t.unseen_warning
+            parts.append(f"{unseen:.1%} of current rows hold unseen {what}{names} "
+                         f"(> {limit:.0%})")
+            levels.append(unseen_level)
+    elif unseen > 0:
+        parts.append(f"{unseen:.1%} of current rows hold unseen {what}")
+
+    if comp.current_count == 0:
+        findings.append("the current data has no values in this column (all missing)")
+    if comp.reference_count == 0:
+        findings.append("the reference has no values in this column (all missing)")
+    if v["ks"].extra.get("reason") and comp.type == "numerical":
+        findings.append(f"KS not computed: {v['ks'].extra['reason']}")
+    if comp.reference_count > 0 and len([k for k, r in zip(comp.bins.kinds, comp.bins.reference)
+                                         if k != "missing" and r > 0]) == 1:
+        findings.append("the column is constant in the reference")
+
+    status = Severity.worst(levels)
+    reason = "; ".join(parts) + "."
+    reason = reason[0].upper() + reason[1:]
+    return status, reason, findings
+
+
+def _p(comp: ColumnComparison, name: str) -> float:
+    p = comp.values[name].pvalue
+    return 1.0 if p is None else float(p)
+
+
+def classify_columns(
+    comparisons: Sequence[ColumnComparison],
+    config: MonitoringConfig,
+    origins: Sequence[str],
+) -> list[FeatureResult]:
+    """Statuses for one family of columns, with BH correction across the family."""
+    alpha = config.significance
+    guard = config.significance_guard
+    psi_adj = bh_adjust([_p(c, "psi") for c in comparisons])
+    miss_adj = bh_adjust([_p(c, "missing_share") for c in comparisons])
+    unseen_adj = bh_adjust([_p(c, "unseen_share") for c in comparisons])
+    out: list[FeatureResult] = []
+    for i, comp in enumerate(comparisons):
+        status, reason, findings = classify_one(
+            comp, config.thresholds_for(comp.name), psi_adj[i], miss_adj[i], unseen_adj[i],
+            alpha, guard,
+        )
+        out.append(
+            FeatureResult(
+                name=comp.name,
+                type=comp.type,  # type: ignore[arg-type]
+                status=status,
+                reason=reason,
+                metrics=comp.metrics(psi_adj[i], miss_adj[i], unseen_adj[i]),
+                bins=comp.result_bins(),
+                origin=origins[i],  # type: ignore[arg-type]
+                distribution=comp.distribution,
+                findings=tuple(findings),
+            )
+        )
+    return out
+
+
+def round_status(
+    features: Sequence[FeatureResult],
+    config: MonitoringConfig,
+    prediction: FeatureResult | None = None,
+    performance: PerformanceResult | None = None,
+) -> tuple[Severity, str]:
+    """The round's status and why: worst of features, prediction and performance by default;
+    with ``run_status: share``, features count by the share of them that drifted."""
+    parts: list[str] = []
+    if config.run_status == "share" and features:
+        drifted = sum(f.status is not Severity.NORMAL for f in features)
+        share = drifted / len(features)
+        feat_level = _level(share, config.drift_share_warning - 1e-12,
+                            config.drift_share_critical - 1e-12)
+        parts.append(f"{drifted} of {len(features)} features drifted ({share:.0%})")
+    else:
+        feat_level = Severity.worst(f.status for f in features)
+        worst = [f.name for f in features if f.status is feat_level]
+        if feat_level is not Severity.NORMAL:
+            parts.append(f"{len(worst)} feature(s) {feat_level.value}: "
+                         f"{', '.join(worst[:5])}{', …' if len(worst) > 5 else ''}")
+        else:
+            parts.append("no feature drifted")
+    levels = [feat_level]
+    if prediction is not None:
+        levels.append(prediction.status)
+        if prediction.status is not Severity.NORMAL:
+            parts.append(f"prediction drift {prediction.status.value}")
+    if performance is not None:
+        levels.append(performance.status)
+        if performance.status is not Severity.NORMAL:
+            parts.append(f"performance {performance.status.value}")
+    status = Severity.worst(levels)
+    return status, "; ".join(parts) + "."
+
+
+def recommend(
+    status: Severity,
+    features: Sequence[FeatureResult],
+    prediction: FeatureResult | None,
+    performance: PerformanceResult | None,
+) -> str:
+    """One sentence on what to do, derived from the statuses."""
+    drifted = sorted((f for f in features if f.status is not Severity.NORMAL),
+                     key=lambda f: (-f.status.rank, -f.metrics.psi))
+    names = ", ".join(f.name for f in drifted[:5]) + (", …" if len(drifted) > 5 else "")
+    if performance is not None and performance.status is Severity.CRITICAL:
+        return ("Retrain the model: its performance fell well below the baseline"
+                + (f"; the inputs that moved most are {names}." if drifted else
+                   " although the inputs look stable (concept drift)."))
+    if status is Severity.CRITICAL:
+        pred = (" and the predictions shifted" if prediction is not None
+                and prediction.status is not Severity.NORMAL else "")
+        return (f"Investigate {names}{pred} and plan a retrain if the shift is real."
+                if drifted else "Investigate the prediction drift and plan a retrain if it is real.")
+    if status is Severity.WARNING:
+        if drifted:
+            return f"Investigate {names}; no retrain needed yet."
+        return "Investigate the prediction or performance change; no retrain needed yet."
+    return "Nothing to do: the data and the model look stable."

@@ -1,0 +1,290 @@
+"""The ``driftscope`` command: argv -> config -> pipeline -> outputs -> exit code.
+
+Exit codes: 0 the command ran (whatever the round found); 1 ``--fail-on`` level reached;
+2 bad input or usage (one line on stderr, no traceback); 3 an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from driftscope.errors import DriftscopeError
+
+EXIT_OK, EXIT_FAIL_ON, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, exit 2
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _add_round_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reference", help="reference (training) data: CSV, Parquet or a folder")
+    p.add_argument("--config", help="monitoring.yaml; flags win over its values")
+    p.add_argument("--model", help="fitted model (.joblib/.pkl/.skops); loading runs its code")
+    p.add_argument("--metadata", help="model metadata (JSON or YAML)")
+    p.add_argument("--target", help="target column")
+    p.add_argument("--positive-class", dest="positive_class", help="positive class label")
+    p.add_argument("--feature-engineering", dest="feature_engineering",
+                   help="'package.module:function' or a fitted transformer file")
+    p.add_argument("--proba-column", dest="proba_column",
+                   help="column with the logged probability of the positive class")
+    p.add_argument("--prediction-column", dest="prediction_column",
+                   help="column with the logged predicted class")
+    p.add_argument("--timestamp-column", dest="timestamp_column",
+                   help="time column: sets the round's window, used by --chunk-by")
+    p.add_argument("--categorical", action="append", help="treat column (glob) as categorical")
+    p.add_argument("--ignore", action="append", help="do not monitor column (glob)")
+    p.add_argument("--significance", type=float, help="significance level (default 0.01)")
+    p.add_argument("--seed", type=int, help="seed of the PSI significance draws (default 0)")
+    p.add_argument("--workers", type=int, help="threads used for profiling (default: CPUs)")
+    prog = p.add_mutually_exclusive_group()
+    prog.add_argument("--progress", dest="progress", action="store_const", const="always",
+                      help="always show progress")
+    prog.add_argument("--no-progress", dest="progress", action="store_const", const="never",
+                      help="never show progress")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="driftscope", description="Model monitoring: data drift, prediction "
+                     "drift and performance of a classification model in production.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run one monitoring round")
+    _add_round_args(run)
+    run.add_argument("--current", help="current (production) data: CSV, Parquet or a folder")
+    run.add_argument("--baseline", help="saved baseline folder instead of --reference")
+    run.add_argument("--out", help="output folder (default assets)")
+    run.add_argument("--fail-on", dest="fail_on", choices=["warning", "critical"],
+                     help="exit 1 when the round reaches this level")
+    run.add_argument("--plots", choices=["drifted", "all", "none"],
+                     help="PNG plots for drifted features (default), all, or none")
+    run.add_argument("--no-html", dest="html", action="store_const", const=False,
+                     help="do not write the HTML report")
+    run.add_argument("--history", help="history database URL or SQLite file "
+                     "(default: <out>/driftscope_history.db)")
+    run.add_argument("--no-history", action="store_true", help="do not record the round")
+    run.add_argument("--chunk-by", dest="chunk_by", choices=["day", "week", "month"],
+                     help="split the current data into one round per period")
+    run.add_argument("--chunk-size", dest="chunk_size", type=int,
+                     help="split the current data into rounds of N rows")
+    run.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+    base = sub.add_parser("baseline", help="profile the reference once and save it")
+    _add_round_args(base)
+    base.add_argument("--out", required=True, help="baseline folder to write")
+
+    rep = sub.add_parser("report", help="re-render the HTML report from a saved JSON report")
+    rep.add_argument("--from", dest="source", required=True, help="drift_report.json")
+    rep.add_argument("--out", required=True, help="HTML file to write")
+
+    sim = sub.add_parser("simulate", help="write a simulated production batch (demo)",
+                         add_help=False)
+    sim.add_argument("args", nargs=argparse.REMAINDER)
+
+    hist = sub.add_parser("history", help="print the recorded rounds")
+    hist.add_argument("--history", help="history database URL or SQLite file "
+                      "(default assets/driftscope_history.db)")
+    hist.add_argument("--feature", help="show this feature's series")
+    hist.add_argument("--last", type=int, help="only the last N rounds")
+    hist.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
+    dash = sub.add_parser("dashboard", help="start the Streamlit dashboard")
+    dash.add_argument("--history", help="history database URL or SQLite file")
+    dash.add_argument("--port", type=int, default=8501)
+    dash.add_argument("--host", default="127.0.0.1")
+    dash.add_argument("--refresh", type=int, default=30, help="seconds between refreshes")
+    dash.add_argument("--assets", default="assets", help="folder with the PNG diagnostics")
+    return parser
+
+
+_ROUND_KEYS = ("reference", "model", "metadata", "target", "positive_class",
+               "feature_engineering", "proba_column", "prediction_column", "timestamp_column",
+               "categorical", "ignore", "significance", "seed", "workers", "progress")
+
+
+def _overrides(ns: argparse.Namespace, extra: Sequence[str] = ()) -> dict[str, Any]:
+    return {k: getattr(ns, k) for k in (*_ROUND_KEYS, *extra) if getattr(ns, k, None) is not None}
+
+
+def _default_history(out: str) -> str:
+    return str(Path(out) / "driftscope_history.db")
+
+
+def _summary(result: Any, out: Path) -> str:
+    from driftscope.result import Severity
+
+    c = result.counts
+    lines = [
+        f"driftscope: round {result.run.id}: {result.status.value}",
+        f"  features: {c.get('CRITICAL', 0)} CRITICAL, {c.get('WARNING', 0)} WARNING, "
+        f"{c.get('NORMAL', 0)} NORMAL of {len(result.features)}",
+    ]
+    top = sorted((f for f in result.features if f.status is not Severity.NORMAL),
+                 key=lambda f: (-f.status.rank, -f.metrics.psi))[:5]
+    for f in top:
+        lines.append(f"  - {f.name}: {f.status.value} (PSI {f.metrics.psi:.3f})")
+    if result.prediction is not None:
+        lines.append(f"  prediction: {result.prediction.status.value} "
+                     f"(PSI {result.prediction.metrics.psi:.3f})")
+    if result.performance is not None:
+        lines.append(f"  performance: {result.performance.status.value}")
+    lines.append(f"  {result.recommendation}")
+    lines.append(f"  report: {out / 'drift_report.json'}, {out / 'drift_report.html'}")
+    return "\n".join(lines)
+
+
+def cmd_run(ns: argparse.Namespace) -> int:
+    from driftscope.config.loader import load_config
+    from driftscope.inputs.chunking import chunk_table
+    from driftscope.inputs.readers import read_table
+    from driftscope.outputs.writer import write_outputs
+    from driftscope.pipeline import Artifacts, build_baseline, run
+    from driftscope.result import Severity
+
+    cfg = load_config(ns.config, _overrides(ns, ("current", "baseline", "out", "fail_on",
+                                                 "plots", "html")))
+    if cfg.current is None:
+        raise UsageError("driftscope run: --current is required (or 'current' in the config)")
+    if cfg.reference is None and cfg.baseline is None:
+        raise UsageError("driftscope run: give --reference or --baseline")
+    store = None
+    if not ns.no_history:
+        from driftscope.outputs.history import HistoryStore
+
+        store = HistoryStore(ns.history or _default_history(cfg.out))
+    out = Path(cfg.out)
+    if ns.chunk_by or ns.chunk_size:
+        table = read_table(cfg.current)
+        chunks = chunk_table(table, ns.chunk_by, cfg.timestamp_column, ns.chunk_size)
+        art = Artifacts.load(cfg)
+        baseline = (cfg.baseline if cfg.baseline else
+                    build_baseline(cfg.reference, cfg, art))
+        results = []
+        for i, (label, chunk) in enumerate(chunks, 1):
+            result = run(current=chunk, config=cfg, baseline=baseline)
+            if store is not None:
+                store.record(result)
+            results.append((label, result))
+            if not ns.quiet:
+                print(f"driftscope: chunk {i}/{len(chunks)} {label}: {result.status.value} "
+                      f"({chunk.num_rows} rows)")
+        result = write_outputs(results[-1][1], out, cfg)
+    else:
+        result = run(config=cfg)
+        result = write_outputs(result, out, cfg)
+        if store is not None:
+            store.record(result)
+    if not ns.quiet:
+        print(_summary(result, out))
+    if cfg.fail_on is not None:
+        level = Severity.WARNING if cfg.fail_on == "warning" else Severity.CRITICAL
+        if result.status.rank >= level.rank:
+            return EXIT_FAIL_ON
+    return EXIT_OK
+
+
+def cmd_baseline(ns: argparse.Namespace) -> int:
+    from driftscope.baseline import save_baseline
+    from driftscope.config.loader import load_config
+    from driftscope.pipeline import build_baseline
+
+    overrides = _overrides(ns)
+    cfg = load_config(ns.config, overrides)
+    if cfg.reference is None:
+        raise UsageError("driftscope baseline: --reference is required")
+    bl = build_baseline(cfg.reference, cfg)
+    path = save_baseline(bl, ns.out)
+    print(f"driftscope: baseline of {bl.rows} rows, {len(bl.by_origin('raw'))} columns "
+          f"written to {path}")
+    return EXIT_OK
+
+
+def cmd_report(ns: argparse.Namespace) -> int:
+    from driftscope.outputs.html import report_from_json
+
+    report_from_json(ns.source, ns.out)
+    print(f"driftscope: report written to {ns.out}")
+    return EXIT_OK
+
+
+def cmd_simulate(ns: argparse.Namespace) -> int:
+    from driftscope.demo.simulate import main as simulate_main
+
+    return int(simulate_main(list(ns.args)))
+
+
+def cmd_history(ns: argparse.Namespace) -> int:
+    from driftscope.outputs.history import HistoryStore, history_report
+
+    store = HistoryStore(ns.history or _default_history("assets"))
+    try:
+        print(history_report(store, ns.feature, ns.last, ns.format))
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def cmd_dashboard(ns: argparse.Namespace) -> int:
+    from driftscope.dashboard import launch
+
+    return int(launch(ns.history or _default_history(ns.assets), port=ns.port,
+                      refresh_seconds=ns.refresh, assets_dir=ns.assets, host=ns.host))
+
+
+COMMANDS = {"run": cmd_run, "baseline": cmd_baseline, "report": cmd_report,
+            "simulate": cmd_simulate, "history": cmd_history, "dashboard": cmd_dashboard}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``driftscope`` command; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
+    try:
+        parser = build_parser()
+        ns = parser.parse_args(args)
+        if ns.version:
+            from driftscope import __version__
+
+            print(f"driftscope {__version__}")
+            return EXIT_OK
+        if ns.command is None:
+            parser.print_help()
+            return EXIT_USAGE
+        return COMMANDS[ns.command](ns)
+    except UsageError as err:
+        print(str(err), file=sys.stderr)
+        return EXIT_USAGE
+    except DriftscopeError as err:
+        if debug:
+            traceback.print_exc()
+        message = " ".join(str(err).split())
+        print(f"driftscope: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("driftscope: interrupted; earlier results are intact", file=sys.stderr)
+        return 130
+    except SystemExit as err:  # argparse --help
+        return int(err.code or 0)
+    except Exception as err:  # noqa: BLE001 - last resort: one line, not a traceback
+        if debug:
+            traceback.print_exc()
+        print(f"driftscope: internal error: {err.__class__.__name__}: {err} "
+              "(rerun with --debug for the traceback and report it)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""Chi-square test of homogeneity on the 2 × K table of bin counts.
+
+Bins empty on both sides are dropped; statistic and p-value equal
+``scipy.stats.chi2_contingency(table, correction=False)`` (Pearson, 1900).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from driftscope.compare.registry import MetricInput, MetricValue, metric
+
+
+@metric("chi2")
+def chi2(inp: MetricInput) -> MetricValue:
+    table = np.vstack([inp.bins.reference, inp.bins.current])
+    table = table[:, table.sum(axis=0) > 0]
+    if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
+        return MetricValue(value=0.0, pvalue=1.0, extra={"dof": 0})
+    res = stats.chi2_contingency(table, correction=False)
+    return MetricValue(value=float(res.statistic), pvalue=float(res.pvalue),
+                       extra={"dof": int(res.dof)})

@@ -1,0 +1,116 @@
+"""Run every registered metric on one column's reference and current profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from driftscope.compare.bins import AlignedBins, align
+from driftscope.compare.registry import MetricInput, MetricValue, get_metric, registered
+from driftscope.profile.model import ColumnProfile, NumericProfile
+from driftscope.profile.quantiles import sorted_quantiles
+from driftscope.result import Bin, Distribution, Metrics, SideSummary
+
+PERCENTILES = np.linspace(0.0, 1.0, 101)
+
+
+@dataclass(frozen=True, eq=False)
+class ColumnComparison:
+    """All metric values of one column, before any threshold is applied."""
+
+    name: str
+    type: str
+    bins: AlignedBins
+    values: dict[str, MetricValue]
+    reference_rows: int
+    current_rows: int
+    reference_count: int
+    current_count: int
+    distribution: Distribution | None
+
+    def metrics(self, psi_adjusted: float | None = None, missing_adjusted: float | None = None,
+                unseen_adjusted: float | None = None) -> Metrics:
+        v = self.values
+        missing = v["missing_share"]
+        return Metrics(
+            psi=float(v["psi"].value or 0.0),
+            psi_pvalue=float(v["psi"].pvalue if v["psi"].pvalue is not None else 1.0),
+            ks_statistic=v["ks"].value,
+            ks_pvalue=v["ks"].pvalue,
+            jensen_shannon=float(v["jensen_shannon"].value or 0.0),
+            chi2_statistic=float(v["chi2"].value or 0.0),
+            chi2_pvalue=float(v["chi2"].pvalue if v["chi2"].pvalue is not None else 1.0),
+            missing_share_reference=float(missing.extra["reference"]),
+            missing_share_current=float(missing.value or 0.0),
+            unseen_share_current=float(v["unseen_share"].value or 0.0),
+            psi_pvalue_adjusted=psi_adjusted,
+            missing_pvalue=missing_adjusted if missing_adjusted is not None else missing.pvalue,
+            unseen_pvalue=(unseen_adjusted if unseen_adjusted is not None
+                           else v["unseen_share"].pvalue),
+        )
+
+    def result_bins(self) -> tuple[Bin, ...]:
+        b = self.bins
+        rs = b.reference_shares
+        cs = b.current_shares
+        contrib = self.values["psi"].extra["contributions"]
+        return tuple(
+            Bin(
+                label=b.labels[i],
+                lower=b.lowers[i],
+                upper=b.uppers[i],
+                reference_count=int(b.reference[i]),
+                current_count=int(b.current[i]),
+                reference_share=float(rs[i]),
+                current_share=float(cs[i]),
+                psi_contribution=float(contrib[i]),
+                kind=b.kinds[i],  # type: ignore[arg-type]
+            )
+            for i in range(len(b.labels))
+        )
+
+
+def summarize_side(profile: NumericProfile) -> SideSummary:
+    """Count, moments and the 101 percentiles of the finite values of one side (for plots)."""
+    mo = profile.moments
+    finite = profile.finite_sorted()
+    quantiles: tuple[float | None, ...] = ()
+    if finite is not None and finite.shape[0] > 0:
+        quantiles = tuple(float(q) for q in sorted_quantiles(finite, PERCENTILES))
+    return SideSummary(
+        count=profile.count,
+        missing=profile.missing,
+        mean=mo.mean if mo.count else None,
+        std=mo.std,
+        min=mo.min if mo.count else None,
+        max=mo.max if mo.count else None,
+        quantiles=quantiles,
+    )
+
+
+def compare_column(
+    reference: ColumnProfile,
+    current: ColumnProfile,
+    draws: int = 2000,
+    seed: int = 0,
+    metrics: tuple[str, ...] | None = None,
+) -> ColumnComparison:
+    """Compute every registered metric (or ``metrics``) for one column."""
+    bins = align(reference, current)
+    inp = MetricInput(reference=reference, current=current, bins=bins, draws=draws, seed=seed)
+    values = {name: get_metric(name)(inp) for name in (metrics or registered())}
+    distribution = None
+    if isinstance(reference, NumericProfile) and isinstance(current, NumericProfile):
+        distribution = Distribution(summarize_side(reference), summarize_side(current))
+    return ColumnComparison(
+        name=reference.name,
+        type=reference.type,
+        bins=bins,
+        values=values,
+        reference_rows=reference.rows,
+        current_rows=current.rows,
+        reference_count=reference.count,
+        current_count=current.count,
+        distribution=distribution,
+    )

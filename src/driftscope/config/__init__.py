@@ -1,0 +1,17 @@
+"""Configuration: one immutable pydantic model tree, read from YAML and command-line flags."""
+
+from driftscope.config.models import (
+    FeatureOverride,
+    MonitoringConfig,
+    PerformanceThresholds,
+    Thresholds,
+)
+from driftscope.config.loader import load_config
+
+__all__ = [
+    "FeatureOverride",
+    "MonitoringConfig",
+    "PerformanceThresholds",
+    "Thresholds",
+    "load_config",
+]

@@ -1,0 +1,141 @@
+"""The configuration model. Immutable, validated when built; unknown keys are errors."""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Thresholds(_Frozen):
+    """Alert thresholds for one column (defaults from SPEC.md)."""
+
+    psi_warning: float = Field(0.1, ge=0, description="PSI above this is WARNING")
+    psi_critical: float = Field(0.25, ge=0, description="PSI above this is CRITICAL")
+    missing_warning: float = Field(
+        0.05, ge=0, le=1, description="missing share up by more than this is WARNING"
+    )
+    missing_critical: float = Field(
+        0.20, ge=0, le=1, description="missing share up by more than this is CRITICAL"
+    )
+    unseen_warning: float = Field(
+        0.01, ge=0, le=1, description="unseen share above this is WARNING"
+    )
+    unseen_critical: float = Field(
+        0.05, ge=0, le=1, description="unseen share above this is CRITICAL"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        for low, high in (
+            ("psi_warning", "psi_critical"),
+            ("missing_warning", "missing_critical"),
+            ("unseen_warning", "unseen_critical"),
+        ):
+            if getattr(self, low) > getattr(self, high):
+                raise ValueError(f"{low} must not exceed {high}")
+        return self
+
+
+class FeatureOverride(_Frozen):
+    """Per-feature changes to the defaults; every field is optional."""
+
+    psi_warning: float | None = Field(None, ge=0)
+    psi_critical: float | None = Field(None, ge=0)
+    missing_warning: float | None = Field(None, ge=0, le=1)
+    missing_critical: float | None = Field(None, ge=0, le=1)
+    unseen_warning: float | None = Field(None, ge=0, le=1)
+    unseen_critical: float | None = Field(None, ge=0, le=1)
+    enabled: bool = True
+
+
+class PerformanceThresholds(_Frozen):
+    """Relative drop of a performance metric against its baseline that raises an alert."""
+
+    warning: float = Field(0.05, ge=0, le=1)
+    critical: float = Field(0.10, ge=0, le=1)
+
+
+class MonitoringConfig(_Frozen):
+    """Everything a round needs to know. Built from YAML, flags and keyword arguments."""
+
+    # inputs
+    reference: str | None = None
+    current: str | None = None
+    baseline: str | None = None
+    model: str | None = None
+    metadata: str | None = None
+    target: str | None = None
+    out: str = "assets"
+    feature_engineering: str | None = Field(
+        None, description="'package.module:function' or a fitted transformer file (.joblib)"
+    )
+    proba_column: str | None = None
+    prediction_column: str | None = None
+    positive_class: str | None = None
+    timestamp_column: str | None = Field(
+        None, description="time column: sets the round's window; never monitored as a feature"
+    )
+    model_trusted_types: list[str] = Field(
+        default_factory=list, description="extra types trusted when loading a .skops model"
+    )
+
+    # columns
+    columns: list[str] | None = Field(None, description="monitor only these columns")
+    ignore: list[str] = Field(default_factory=list, description="never monitor these (globs)")
+    categorical: list[str] = Field(default_factory=list, description="treat as categorical (globs)")
+    numerical: list[str] = Field(default_factory=list, description="treat as numerical (globs)")
+    max_value_bins: int = Field(
+        20, ge=1, description="numbers with at most this many distinct values are binned by value"
+    )
+
+    # policy
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    features: dict[str, FeatureOverride] = Field(
+        default_factory=dict, description="per-feature overrides; keys may be glob patterns"
+    )
+    significance: float = Field(0.01, gt=0, lt=1)
+    significance_guard: bool = True
+    performance: PerformanceThresholds = Field(default_factory=PerformanceThresholds)
+    run_status: Literal["worst", "share"] = "worst"
+    drift_share_warning: float = Field(0.2, gt=0, le=1)
+    drift_share_critical: float = Field(0.5, gt=0, le=1)
+
+    # statistics
+    psi_pvalue_draws: int = Field(2000, ge=100)
+    seed: int = 0
+
+    # outputs / behaviour
+    fail_on: Literal["warning", "critical"] | None = None
+    plots: Literal["drifted", "all", "none"] = "drifted"
+    html: bool = True
+    progress: Literal["auto", "always", "never"] = "auto"
+    workers: int | None = Field(None, ge=1, description="threads for profiling; default CPUs")
+
+    def thresholds_for(self, column: str) -> Thresholds:
+        """The thresholds for ``column``: defaults, then matching overrides in file order."""
+        merged = self.thresholds.model_dump()
+        for pattern, override in self.features.items():
+            if pattern == column or fnmatch.fnmatchcase(column, pattern):
+                merged.update({k: v for k, v in override.model_dump().items()
+                               if v is not None and k != "enabled"})
+        return Thresholds(**merged)
+
+    def is_enabled(self, column: str) -> bool:
+        enabled = True
+        for pattern, override in self.features.items():
+            if pattern == column or fnmatch.fnmatchcase(column, pattern):
+                enabled = override.enabled
+        if any(p == column or fnmatch.fnmatchcase(column, p) for p in self.ignore):
+            return False
+        return enabled
+
+
+def matches(column: str, patterns: list[str]) -> bool:
+    """True when ``column`` equals or glob-matches one of ``patterns``."""
+    return any(p == column or fnmatch.fnmatchcase(column, p) for p in patterns)

@@ -1,0 +1,188 @@
+"""Turn a path (CSV, Parquet, a folder of them) or an in-memory table into a pyarrow Table.
+
+Every failure is an :class:`~driftscope.errors.InputError` whose message names the file and
+says what to do.
+"""
+
+from __future__ import annotations
+
+import collections
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from driftscope.errors import InputError
+
+CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz"}
+PARQUET_SUFFIXES = {".parquet", ".pq", ".parq"}
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for s in sorted(CSV_SUFFIXES | PARQUET_SUFFIXES, key=len, reverse=True):
+        if name.endswith(s):
+            return s
+    return path.suffix.lower()
+
+
+def _check_columns(names: list[str], source: str) -> None:
+    dupes = [n for n, c in collections.Counter(names).items() if c > 1]
+    if dupes:
+        raise InputError(
+            f"{source}: duplicate column name {dupes[0]!r}; give every column a unique name"
+        )
+    blank = [i for i, n in enumerate(names) if str(n).strip() == ""]
+    if blank:
+        raise InputError(
+            f"{source}: column {blank[0] + 1} has an empty name; name every column in the header"
+        )
+
+
+def _read_csv(path: Path) -> pa.Table:
+    delimiter = "\t" if ".tsv" in path.name.lower() else ","
+    # Read the header ourselves first: pyarrow silently renames duplicates in some versions.
+    try:
+        opener: Any = open
+        if path.name.lower().endswith(".gz"):
+            import gzip
+
+            opener = gzip.open
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+            import csv
+
+            header = next(csv.reader(fh, delimiter=delimiter), None)
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
+    except (OSError, EOFError) as err:
+        raise InputError(f"{path}: cannot read ({err.__class__.__name__}); check the file") from None
+    if header is None or header == [] or header == [""]:
+        raise InputError(f"{path}: the file is empty; expected a CSV header and rows")
+    _check_columns(header, str(path))
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
+            convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else err.__class__.__name__
+        raise InputError(f"{path}: not a readable CSV file ({first}); check the format") from None
+    return table
+
+
+def _read_parquet(path: Path) -> pa.Table:
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else err.__class__.__name__
+        raise InputError(f"{path}: not a readable Parquet file ({first}); check the file") from None
+    _check_columns(table.column_names, str(path))
+    return table
+
+
+def _read_file(path: Path) -> pa.Table:
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty; expected a CSV or Parquet file with rows")
+    suffix = _suffix(path)
+    if suffix in PARQUET_SUFFIXES:
+        return _read_parquet(path)
+    if suffix in CSV_SUFFIXES:
+        return _read_csv(path)
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic == b"PAR1":
+        return _read_parquet(path)
+    raise InputError(
+        f"{path}: unsupported file type '{path.suffix or path.name}'; "
+        "use CSV (.csv, .tsv) or Parquet (.parquet)"
+    )
+
+
+def _unify(tables: list[pa.Table], paths: list[Path], folder: Path) -> pa.Table:
+    first = tables[0]
+    for t, p in zip(tables[1:], paths[1:]):
+        if t.column_names != first.column_names:
+            missing = sorted(set(first.column_names) - set(t.column_names))
+            extra = sorted(set(t.column_names) - set(first.column_names))
+            what = f"lacks {missing[0]!r}" if missing else f"has extra column {extra[0]!r}"
+            raise InputError(
+                f"{p}: {what} unlike {paths[0].name} in folder {folder}; "
+                "all files in a folder must have the same columns"
+            )
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
+        raise InputError(
+            f"{folder}: files disagree on column types ({str(err).splitlines()[0]}); "
+            "make every file use the same types"
+        ) from None
+
+
+def read_table(source: str | Path) -> pa.Table:
+    """Read a CSV or Parquet file, or a folder of them, into one table.
+
+    Raises
+    ------
+    InputError
+        When the path does not exist, is empty, has no rows, is not CSV/Parquet, or has
+        duplicate column names.
+    """
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder; check the path")
+    if path.is_dir():
+        files = sorted(
+            p for p in path.rglob("*")
+            if p.is_file() and not p.name.startswith((".", "_"))
+            and _suffix(p) in CSV_SUFFIXES | PARQUET_SUFFIXES
+        )
+        if not files:
+            raise InputError(f"{path}: the folder holds no CSV or Parquet files")
+        tables = [_read_file(p) for p in files]
+        table = _unify(tables, files, path)
+    else:
+        table = _read_file(path)
+    if table.num_columns == 0:
+        raise InputError(f"{path}: no columns found; expected a header row")
+    if table.num_rows == 0:
+        raise InputError(f"{path}: the file has a header but no rows; add data rows")
+    return table
+
+
+def to_arrow(data: Any, name: str) -> tuple[pa.Table, str]:
+    """Accept a path, pandas/polars DataFrame or pyarrow Table; return (table, source label)."""
+    if isinstance(data, (str, Path)):
+        return read_table(data), str(data)
+    if isinstance(data, pa.Table):
+        table = data
+    elif isinstance(data, pa.RecordBatch):
+        table = pa.Table.from_batches([data])
+    elif hasattr(data, "to_arrow") and data.__class__.__module__.startswith("polars"):
+        table = data.to_arrow()
+    elif hasattr(data, "columns") and hasattr(data, "dtypes"):  # pandas
+        import pandas as pd
+
+        if not isinstance(data, pd.DataFrame):
+            raise InputError(f"{name}: unsupported table type {type(data).__name__}")
+        names = [str(c) for c in data.columns]
+        _check_columns(names, name)
+        try:
+            table = pa.Table.from_pandas(data, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
+            raise InputError(
+                f"{name}: a column mixes types ({str(err).splitlines()[0]}); "
+                "give each column one type"
+            ) from None
+    else:
+        raise InputError(
+            f"{name}: expected a path, a pandas or polars DataFrame or a pyarrow Table, "
+            f"got {type(data).__name__}"
+        )
+    _check_columns([str(c) for c in table.column_names], name)
+    if table.num_rows == 0:
+        raise InputError(f"{name}: the table has no rows")
+    return table, f"<{type(data).__name__}>"

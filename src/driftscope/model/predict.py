@@ -1,0 +1,77 @@
+"""Scores of the positive class and predicted classes, from a model or from logged columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from driftscope.errors import ArtifactError, InputError
+
+
+@dataclass(frozen=True, eq=False)
+class Predictions:
+    """Probability of the positive class (NaN where unknown) and the predicted class as text."""
+
+    proba: NDArray[np.float64] | None
+    label: NDArray[np.object_] | None
+    positive_class: str | None
+
+
+def _positive_index(classes: list[str], positive: str | None, where: str) -> tuple[int, str]:
+    if positive is None:
+        if len(classes) != 2:
+            raise ArtifactError(
+                f"{where}: the model has {len(classes)} classes; set positive_class in the "
+                "metadata or config"
+            )
+        return 1, classes[1]
+    if positive not in classes:
+        raise ArtifactError(
+            f"{where}: positive_class {positive!r} is not one of the model's classes "
+            f"({', '.join(classes)}); fix positive_class in the metadata or config"
+        )
+    return classes.index(positive), positive
+
+
+def predict(model: Any, frame: pd.DataFrame, positive_class: str | None, side: str,
+            model_name: str = "model") -> Predictions:
+    """Run the model on ``frame``; failures are ArtifactErrors naming the side."""
+    try:
+        proba = np.asarray(model.predict_proba(frame), dtype=np.float64)
+        labels = np.asarray(model.predict(frame))
+    except Exception as err:  # noqa: BLE001 - the model may raise anything
+        msg = str(err).splitlines()[0] if str(err) else ""
+        raise ArtifactError(
+            f"{model_name}: prediction failed on the {side} data ({err.__class__.__name__}: "
+            f"{msg}); check that the model reads the columns the feature engineering produces"
+        ) from None
+    classes = [str(c) for c in getattr(model, "classes_", range(proba.shape[1]))]
+    idx, pos = _positive_index(classes, positive_class, model_name)
+    return Predictions(proba=proba[:, idx], label=labels.astype(str).astype(object),
+                       positive_class=pos)
+
+
+def logged_predictions(frame: pd.DataFrame, proba_column: str | None,
+                       prediction_column: str | None, positive_class: str | None,
+                       side: str) -> Predictions:
+    """Predictions the serving system already logged as columns of the data."""
+    proba = label = None
+    if proba_column is not None:
+        if proba_column not in frame.columns:
+            raise InputError(f"{side}: proba column {proba_column!r} not found; "
+                             "check --proba-column")
+        proba = pd.to_numeric(frame[proba_column], errors="coerce").to_numpy(dtype=np.float64)
+        bad = np.isfinite(proba) & ((proba < 0) | (proba > 1))
+        if bad.any():
+            raise InputError(f"{side}: proba column {proba_column!r} has values outside [0, 1]")
+    if prediction_column is not None:
+        if prediction_column not in frame.columns:
+            raise InputError(f"{side}: prediction column {prediction_column!r} not found; "
+                             "check --prediction-column")
+        col = frame[prediction_column]
+        label = np.where(col.isna(), None, col.astype(str)).astype(object)
+    return Predictions(proba=proba, label=label, positive_class=positive_class)
