@@ -50,12 +50,14 @@ class Moments:
         """Moments of ``finite`` (no NaN, no infinities); ``is_sorted`` saves the min/max scan."""
         if finite.size == 0:
             return cls()
-        mean = float(np.mean(finite))
-        dev = finite - mean
+        with np.errstate(over="ignore", invalid="ignore"):  # huge values: inf, not a warning
+            mean = float(np.mean(finite))
+            dev = finite - mean
+            m2 = float(np.dot(dev, dev))
         return cls(
             count=int(finite.size),
             mean=mean,
-            m2=float(np.dot(dev, dev)),
+            m2=m2,
             min=float(finite[0] if is_sorted else np.min(finite)),
             max=float(finite[-1] if is_sorted else np.max(finite)),
         )
