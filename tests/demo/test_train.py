@@ -133,3 +133,13 @@ def test_main_bad_arguments() -> None:
         main([])
     with pytest.raises(ConfigError, match="rows"):
         main(["--out", "x", "--rows", "many"])
+
+
+@pytest.mark.parametrize("backend", ["numpy_nullable", "pyarrow"])
+def test_model_accepts_nullable_and_arrow_dtypes(trained: DemoArtifacts, backend: str) -> None:
+    model = joblib.load(trained.model)
+    raw = pd.read_csv(trained.reference, nrows=300)
+    expected = model.predict_proba(engineer(raw))
+    converted = raw.convert_dtypes(dtype_backend=backend)  # type: ignore[arg-type]
+    assert converted["housing"].isna().any() or raw["housing"].notna().all()
+    np.testing.assert_allclose(model.predict_proba(engineer(converted)), expected)

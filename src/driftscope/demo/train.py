@@ -49,7 +49,7 @@ from sklearn.metrics import (
 )
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from driftscope.demo.features import (
     CATEGORICAL_FEATURES,
@@ -72,6 +72,7 @@ __all__ = [
     "build_pipeline",
     "evaluate",
     "main",
+    "plain_categories",
     "train_demo",
 ]
 
@@ -129,6 +130,26 @@ class DemoArtifacts:
         return all(p.is_file() for p in (self.model, self.reference, self.metadata))
 
 
+def plain_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns as Python objects with ``NaN`` for missing values.
+
+    The first step of the model's categorical branch: frames read with nullable or Arrow
+    dtypes carry ``pd.NA``, which scikit-learn's imputer cannot compare.
+
+    Parameters
+    ----------
+    frame
+        The categorical columns of an engineered frame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same values, ``object`` dtype, ``numpy.nan`` where a value is missing.
+    """
+    values = frame.astype(object)
+    return values.where(frame.notna(), np.nan)
+
+
 def build_pipeline(seed: int = 42) -> Pipeline:
     """The unfitted demo model: column selection, imputation, scaling, one-hot, logistic.
 
@@ -145,6 +166,7 @@ def build_pipeline(seed: int = 42) -> Pipeline:
     """
     numeric = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
     categorical = make_pipeline(
+        FunctionTransformer(plain_categories, feature_names_out="one-to-one"),
         SimpleImputer(strategy="constant", fill_value="missing"),
         OneHotEncoder(handle_unknown="ignore", sparse_output=False),
     )
