@@ -11,9 +11,10 @@ import pytest
 from scipy import stats
 
 from driftscope.demo.features import engineer
+from driftscope.demo.model import evaluate
 from driftscope.demo.population import COLUMNS, REFERENCE_END, TARGET
 from driftscope.demo.simulate import SCENARIOS, Scenario, batch_period, main, simulate
-from driftscope.demo.train import DemoArtifacts, evaluate
+from driftscope.demo.train import DemoArtifacts
 from driftscope.errors import ConfigError
 
 ROWS = 5000

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import subprocess
+import sys
 from pathlib import Path
 
 import joblib
@@ -13,6 +15,7 @@ import pytest
 import yaml
 
 from driftscope.demo.features import MODEL_FEATURES, engineer
+from driftscope.demo.model import METRICS, evaluate, plain_categories
 from driftscope.demo.population import COLUMNS, POSITIVE_CLASS, TARGET
 from driftscope.demo.train import (
     METADATA_FILE,
@@ -23,8 +26,6 @@ from driftscope.demo.train import (
     train_demo,
 )
 from driftscope.errors import ConfigError
-
-METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "brier")
 
 
 def test_writes_three_artifacts_and_nothing_else(trained: DemoArtifacts) -> None:
@@ -143,3 +144,37 @@ def test_model_accepts_nullable_and_arrow_dtypes(trained: DemoArtifacts, backend
     converted = raw.convert_dtypes(dtype_backend=backend)  # type: ignore[arg-type]
     assert converted["housing"].isna().any() or raw["housing"].notna().all()
     np.testing.assert_allclose(model.predict_proba(engineer(converted)), expected)
+
+
+def test_module_entry_point_writes_a_portable_model(tmp_path: Path) -> None:
+    """``python -m driftscope.demo.train`` must not pickle references to ``__main__``."""
+    out = tmp_path / "artifacts"
+    run = [sys.executable, "-m", "driftscope.demo.train", "--out", str(out), "--rows", "600"]
+    done = subprocess.run(run, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert b"__main__" not in (out / MODEL_FILE).read_bytes()
+    load = (
+        "import joblib, pandas as pd; from driftscope.demo.features import engineer; "
+        f"m = joblib.load({str(out / MODEL_FILE)!r}); "
+        f"print(m.predict_proba(engineer(pd.read_csv({str(out / REFERENCE_FILE)!r}))).shape)"
+    )
+    loaded = subprocess.run([sys.executable, "-c", load], capture_output=True, text=True)
+    assert loaded.stdout.strip() == "(600, 2)", loaded.stderr
+
+
+def test_baseline_is_close_to_the_population_performance(trained: DemoArtifacts) -> None:
+    """The cross-validated baseline is what a large stable batch shows, not a lucky split."""
+    model = joblib.load(trained.model)
+    from driftscope.demo.simulate import simulate
+
+    large = evaluate(model, engineer(simulate("stable", 60_000, 123)))
+    for name in ("accuracy", "precision", "recall", "f1", "roc_auc", "brier"):
+        assert trained.baseline[name] == pytest.approx(large[name], rel=0.04), name
+
+
+def test_plain_categories() -> None:
+    frame = pd.DataFrame({"a": pd.array(["x", None], dtype="string"), "b": ["u", np.nan]})
+    out = plain_categories(frame)
+    assert all(pd.api.types.is_object_dtype(dtype) for dtype in out.dtypes)
+    assert out.loc[0, "a"] == "x" and out.isna().sum().tolist() == [1, 1]
+    assert all(isinstance(v, float) and np.isnan(v) for v in out.iloc[1])  # not pd.NA
