@@ -18,7 +18,12 @@ import pyarrow as pa
 
 from driftscope.backends.local import profile_categorical, profile_numeric, profile_table
 from driftscope.baseline import Baseline, load_baseline
-from driftscope.classify.policy import classify_columns, recommend, round_status
+from driftscope.classify.policy import (
+    classify_columns,
+    classify_performance,
+    recommend,
+    round_status,
+)
 from driftscope.compare.column import ColumnComparison, compare_column
 from driftscope.config.loader import build_config, load_config
 from driftscope.config.models import MonitoringConfig
@@ -27,8 +32,8 @@ from driftscope.features import FeatureFn, apply_feature_engineering, load_featu
 from driftscope.inputs.readers import to_arrow
 from driftscope.inputs.schema import ColumnSpec, check_current, infer_columns
 from driftscope.model.loading import load_model
-from driftscope.model.metadata import PERFORMANCE_METRICS, ModelMetadata, load_metadata
-from driftscope.model.performance import compute_performance, relative_change
+from driftscope.model.metadata import ModelMetadata, load_metadata
+from driftscope.model.performance import compute_performance, deterioration_pvalues
 from driftscope.model.predict import Predictions, logged_predictions, predict
 from driftscope.profile.model import ColumnProfile, NumericProfile
 from driftscope.progress import Progress
@@ -37,7 +42,6 @@ from driftscope.result import (
     FeatureResult,
     Finding,
     ModelInfo,
-    PerformanceMetric,
     PerformanceResult,
     RunInfo,
     RunResult,
@@ -258,41 +262,10 @@ def _performance(cur: Side, art: Artifacts, cfg: MonitoringConfig) -> Performanc
         return None
     values, n = compute_performance(cur.labels, cur.predictions.proba, cur.predictions.label,
                                     positive)
-    if n == 0:
-        return PerformanceResult(status=Severity.NORMAL, reason="No labelled rows with a "
-                                 "prediction in the current data.", metrics={}, labelled_rows=0)
-    baseline = art.metadata.baseline if art.metadata else {}
-    t = cfg.performance
-    metrics: dict[str, PerformanceMetric] = {}
-    worst: list[tuple[float, str, Severity]] = []
-    for name in PERFORMANCE_METRICS:
-        if name not in values and name not in baseline:
-            continue
-        cur_v = values.get(name)
-        base_v = baseline.get(name)
-        change = relative_change(name, cur_v, base_v)
-        level = Severity.NORMAL
-        if change is not None:
-            if -change > t.critical:
-                level = Severity.CRITICAL
-            elif -change > t.warning:
-                level = Severity.WARNING
-            worst.append((change, name, level))
-        metrics[name] = PerformanceMetric(current=cur_v, estimated=None, baseline=base_v,
-                                          relative_change=change, status=level)
-    status = Severity.worst(m.status for m in metrics.values())
-    if not baseline:
-        reason = (f"Measured on {n} labelled rows; the metadata has no baseline to compare "
-                  "against.")
-    elif status is Severity.NORMAL:
-        reason = (f"Measured on {n} labelled rows; every metric is within "
-                  f"{t.warning:.0%} of its baseline.")
-    else:
-        worst.sort()
-        change, name, level = worst[0]
-        reason = (f"{name} is {-change:.1%} below its baseline ({metrics[name].current:.3f} vs "
-                  f"{metrics[name].baseline:.3f}) on {n} labelled rows.")
-    return PerformanceResult(status=status, reason=reason, metrics=metrics, labelled_rows=n)
+    baseline = dict(art.metadata.baseline) if art.metadata else {}
+    pvalues = deterioration_pvalues(cur.labels, cur.predictions.proba, cur.predictions.label,
+                                    positive, values, baseline, cfg.seed)
+    return classify_performance(values, baseline, pvalues, n, cfg)
 
 
 def _window(table: pa.Table, column: str | None) -> tuple[str | None, str | None]:

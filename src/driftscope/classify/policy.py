@@ -15,7 +15,7 @@ from scipy import stats
 
 from driftscope.compare.column import ColumnComparison
 from driftscope.config.models import MonitoringConfig, Thresholds
-from driftscope.result import FeatureResult, PerformanceResult, Severity
+from driftscope.result import FeatureResult, PerformanceMetric, PerformanceResult, Severity
 
 
 def bh_adjust(pvalues: Sequence[float]) -> list[float]:
@@ -26,9 +26,12 @@ def bh_adjust(pvalues: Sequence[float]) -> list[float]:
     return [float(v) for v in stats.false_discovery_control(arr, method="bh")]
 
 
+def _eq(p: float) -> str:
+    """'= 0.012' or '< 1e-300' (a p-value below the floating-point range)."""
+    return "< 1e-300" if p <= 0 else f"= {_fmt_p(p)}"
+
+
 def _fmt_p(p: float) -> str:
-    if p <= 0:
-        return "0 (below floating-point range)"
     return f"{p:.2g}" if p >= 1e-4 else f"{p:.1e}"
 
 
@@ -62,12 +65,12 @@ def classify_one(
     elif guard and psi_p >= alpha:
         parts.append(
             f"PSI {psi:.3f} exceeds {t.psi_warning if psi_level is Severity.WARNING else t.psi_critical:g} "
-            f"but is not significant (adjusted p = {_fmt_p(psi_p)} ≥ {alpha:g}, "
+            f"but is not significant (adjusted p {_eq(psi_p)} ≥ {alpha:g}, "
             f"{comp.current_rows} current rows): treated as sampling noise"
         )
     else:
         limit = t.psi_critical if psi_level is Severity.CRITICAL else t.psi_warning
-        sig = f", adjusted p = {_fmt_p(psi_p)}" if guard else ""
+        sig = f", adjusted p {_eq(psi_p)}" if guard else ""
         parts.append(f"PSI {psi:.3f} > {limit:g}{sig}")
         levels.append(psi_level)
 
@@ -79,7 +82,7 @@ def classify_one(
         if guard and missing_p >= alpha:
             parts.append(
                 f"missing share rose {r_miss:.1%} → {c_miss:.1%} but not significantly "
-                f"(adjusted p = {_fmt_p(missing_p)})"
+                f"(adjusted p {_eq(missing_p)})"
             )
         else:
             limit = t.missing_critical if miss_level is Severity.CRITICAL else t.missing_warning
@@ -99,7 +102,7 @@ def classify_one(
             parts.append(
                 f"{unseen:.1%} of current rows hold {what} unseen in the reference, "
                 f"not significantly more than the reference could have missed "
-                f"(adjusted p = {_fmt_p(unseen_p)})"
+                f"(adjusted p {_eq(unseen_p)})"
             )
         else:
             new = [lab for lab, k, r, c in zip(comp.bins.labels, comp.bins.kinds,
@@ -166,6 +169,60 @@ def classify_columns(
             )
         )
     return out
+
+
+def classify_performance(
+    values: dict[str, float | None],
+    baseline: dict[str, float],
+    pvalues: dict[str, float],
+    labelled_rows: int,
+    config: MonitoringConfig,
+) -> PerformanceResult:
+    """Status of each performance metric: relative drop against the baseline above
+    ``performance.warning`` / ``performance.critical``, guarded by the one-sided p-value of a
+    real deterioration (BH over the metrics) so a small labelled batch raises no noise."""
+    from driftscope.model.metadata import PERFORMANCE_METRICS
+    from driftscope.model.performance import relative_change
+
+    n = labelled_rows
+    if n == 0:
+        return PerformanceResult(status=Severity.NORMAL, reason="No labelled rows with a "
+                                 "prediction in the current data.", metrics={}, labelled_rows=0)
+    t = config.performance
+    names = [m for m in PERFORMANCE_METRICS if m in values or m in baseline]
+    tested = [m for m in names if m in pvalues]
+    adjusted = dict(zip(tested, bh_adjust([pvalues[m] for m in tested])))
+    metrics: dict[str, PerformanceMetric] = {}
+    raised: list[tuple[float, str]] = []
+    noise: list[str] = []
+    for name in names:
+        cur_v, base_v = values.get(name), baseline.get(name)
+        change = relative_change(name, cur_v, base_v)
+        level = Severity.NORMAL
+        if change is not None:
+            level = _level(-change, t.warning, t.critical)
+            if (level is not Severity.NORMAL and config.significance_guard
+                    and adjusted.get(name, 0.0) >= config.significance):
+                noise.append(name)
+                level = Severity.NORMAL
+            if level is not Severity.NORMAL:
+                raised.append((change, name))
+        metrics[name] = PerformanceMetric(current=cur_v, estimated=None, baseline=base_v,
+                                          relative_change=change, status=level)
+    status = Severity.worst(m.status for m in metrics.values())
+    if not baseline:
+        reason = f"Measured on {n} labelled rows; the metadata has no baseline to compare against."
+    elif raised:
+        change, name = min(raised)
+        m = metrics[name]
+        reason = (f"{name} is {-change:.1%} worse than its baseline ({m.current:.3f} vs "
+                  f"{m.baseline:.3f}) on {n} labelled rows, a significant drop "
+                  f"(adjusted p {_eq(adjusted.get(name, 0.0))}).")
+    else:
+        reason = f"Measured on {n} labelled rows; no metric fell more than {t.warning:.0%} below its baseline"
+        reason += (f" beyond sampling noise ({', '.join(noise)} dropped but not significantly)."
+                   if noise else ".")
+    return PerformanceResult(status=status, reason=reason, metrics=metrics, labelled_rows=n)
 
 
 def round_status(

@@ -59,3 +59,73 @@ def relative_change(name: str, current: float | None, baseline: float | None) ->
         return None
     change = (current - baseline) / abs(baseline)
     return -change if name in LOWER_IS_BETTER else change
+
+
+def deterioration_pvalues(
+    y_true: NDArray[np.object_], proba: NDArray[np.float64] | None,
+    label: NDArray[np.object_] | None, positive_class: str,
+    values: dict[str, float | None], baseline: dict[str, float], seed: int = 0,
+    draws: int = 2000,
+) -> dict[str, float]:
+    """One-sided p-values that each metric is truly worse than its baseline.
+
+    - accuracy, precision, recall, F1: parametric bootstrap of the confusion matrix (multinomial
+      on its four cells, ``draws`` resamples): p = share of resamples at least as good as the
+      baseline, so only a drop larger than sampling noise is significant;
+    - ROC AUC: Hanley & McNeil (1982) standard error at the baseline AUC, normal tail;
+    - log loss, Brier: the mean of per-row losses, standard error std/sqrt(n), normal tail.
+    """
+    from scipy import stats
+
+    known = np.array([v is not None and v == v for v in y_true], dtype=bool)
+    if proba is not None:
+        known &= np.isfinite(proba)
+    if label is not None:
+        known &= np.array([v is not None for v in label], dtype=bool)
+    y = np.asarray([str(v) for v in y_true[known]], dtype=object) == positive_class
+    n = int(known.sum())
+    out: dict[str, float] = {}
+    if n == 0:
+        return out
+    pred = None
+    if label is not None:
+        pred = np.asarray([str(v) for v in label[known]], dtype=object) == positive_class
+    elif proba is not None:
+        pred = proba[known] >= 0.5
+    if pred is not None:
+        cells = np.array([np.sum(pred & y), np.sum(pred & ~y), np.sum(~pred & y),
+                          np.sum(~pred & ~y)], dtype=float)
+        rng = np.random.default_rng(seed)
+        tp, fp, fn, tn = rng.multinomial(n, cells / n, size=draws).T.astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            boot = {
+                "accuracy": (tp + tn) / n,
+                "precision": np.where(tp + fp > 0, tp / (tp + fp), 0.0),
+                "recall": np.where(tp + fn > 0, tp / (tp + fn), 0.0),
+                "f1": np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0),
+            }
+        for name, sample in boot.items():
+            if name in baseline and values.get(name) is not None:
+                out[name] = float(np.mean(sample >= baseline[name]))
+    if proba is not None:
+        p = proba[known]
+        n1, n2 = int(y.sum()), int((~y).sum())
+        a = baseline.get("roc_auc")
+        if a is not None and values.get("roc_auc") is not None and n1 and n2 and 0 < a < 1:
+            q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+            se = np.sqrt((a * (1 - a) + (n1 - 1) * (q1 - a * a) + (n2 - 1) * (q2 - a * a))
+                         / (n1 * n2))
+            out["roc_auc"] = float(stats.norm.cdf((values["roc_auc"] - a) / se))  # type: ignore[operator]
+        pc = np.clip(p, 1e-15, 1 - 1e-15)
+        losses = {"log_loss": -(y * np.log(pc) + (~y) * np.log(1 - pc)),
+                  "brier": (p - y) ** 2}
+        for name, per_row in losses.items():
+            b = baseline.get(name)
+            if b is None or values.get(name) is None:
+                continue
+            se = float(np.std(per_row, ddof=1) / np.sqrt(n)) if n > 1 else 0.0
+            if se == 0:
+                out[name] = 0.0 if float(np.mean(per_row)) > b else 1.0
+            else:
+                out[name] = float(stats.norm.sf((float(np.mean(per_row)) - b) / se))
+    return out
