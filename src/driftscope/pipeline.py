@@ -138,6 +138,16 @@ def _prepare(table: pa.Table, cfg: MonitoringConfig, art: Artifacts, side: str,
                     f"{' after feature engineering' if art.feature_fn else ''}; fix the "
                     "metadata's features list or the data"
                 )
+        # give the model the columns it reads: the metadata's list, else what it was fit on
+        wanted = (md.features if md and md.features
+                  else [str(c) for c in getattr(art.model, "feature_names_in_", [])])
+        if wanted:
+            absent = [c for c in wanted if c not in model_input.columns]
+            if absent:
+                raise ArtifactError(
+                    f"the model was fit on column {absent[0]!r} that the {side} data lacks"
+                    f"{' after feature engineering' if art.feature_fn else ''}")
+            model_input = model_input[wanted]
         predictions = predict(art.model, model_input, art.positive_class(cfg), side,
                               Path(art.model_path or "model").name)
     elif (cfg.proba_column or cfg.prediction_column) and frame is not None:
