@@ -241,7 +241,7 @@ def resolve_config(config: Any, overrides: Mapping[str, Any]) -> MonitoringConfi
         merged.update({k: v for k, v in overrides.items() if v is not None})
         return build_config(merged)
     if isinstance(config, (str, os.PathLike)):
-        return load_config(config, dict(overrides))
+        return load_config(Path(config), dict(overrides))
     if isinstance(config, Mapping):
         merged = dict(config)
         merged.update({k: v for k, v in overrides.items() if v is not None})

@@ -73,5 +73,5 @@ def logged_predictions(frame: pd.DataFrame, proba_column: str | None,
             raise InputError(f"{side}: prediction column {prediction_column!r} not found; "
                              "check --prediction-column")
         col = frame[prediction_column]
-        label = np.where(col.isna(), None, col.astype(str)).astype(object)
+        label = np.asarray([None if pd.isna(v) else str(v) for v in col], dtype=object)
     return Predictions(proba=proba, label=label, positive_class=positive_class)
