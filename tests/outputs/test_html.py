@@ -246,10 +246,29 @@ def test_numbers_formatted_for_people(page: Page) -> None:
 def hostile_html() -> str:
     result = make_round(HOSTILE_NAMES)
     result = with_findings(result, HOSTILE_NAMES[0], "finding about <script>alert(2)</script>")
+    evil = "</title><script>alert(4)</script><img src=x onerror=alert(4)>"
+    home = result.features[3]  # categorical: its categories become hostile too
+    home = dataclasses.replace(
+        home,
+        bins=tuple(dataclasses.replace(b, label=f"{evil}{i}") for i, b in enumerate(home.bins)),
+    )
+    assert result.performance is not None and result.run.model is not None
+    perf = result.performance
     result = dataclasses.replace(
         result,
+        features=(*result.features[:3], home, *result.features[4:]),
         recommendation="Look at <img src=x onerror=alert(3)>",
-        run=dataclasses.replace(result.run, id="</title><script>alert(4)</script>"),
+        reason=evil,
+        run=dataclasses.replace(
+            result.run,
+            id=evil,
+            window_start=evil,
+            reference=dataclasses.replace(result.run.reference, source=evil),
+            model=dataclasses.replace(result.run.model, name=evil, version=evil, trained_at=evil),
+        ),
+        performance=dataclasses.replace(
+            perf, reason=evil, metrics={evil: next(iter(perf.metrics.values()))}
+        ),
         settings={"<k>": "<v onload=alert(5)>", "thresholds": {"psi": [0.1, 0.25]}},
     )
     return render_html(result)
@@ -273,10 +292,13 @@ def test_hostile_names_show_as_text(hostile_html: str) -> None:
     assert names == set(HOSTILE_NAMES)  # attribute values round-trip exactly
     assert "Look at <img src=x onerror=alert(3)>" in text
     assert "finding about <script>alert(2)</script>" in text
+    evil = "</title><script>alert(4)</script><img src=x onerror=alert(4)>"
+    assert text.count(evil) >= 8  # model, version, reason, run id, source, window, perf, bins
 
 
 def test_script_breakout_is_escaped(hostile_html: str) -> None:
     assert "</script><script>" not in hostile_html
+    assert "<script>alert" not in hostile_html
     assert "&lt;/script&gt;&lt;script&gt;alert(1)" in hostile_html
 
 

@@ -72,7 +72,7 @@ def render_html(result: RunResult) -> str:
     return _environment().get_template("report.html.j2").render(
         result=result,
         run=result.run,
-        status=result.status.value,
+        status=Severity(result.status).value,
         started=_when(result.run.started_at),
         counts=_counts(result),
         features=[views[id(col)] for col in columns],
@@ -165,6 +165,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(num=_num, pvalue=_pvalue, pct=_pct, key=_sort_key, short=_short)
+    env.filters.update(level=lambda s: Severity(s).value, rank=lambda s: Severity(s).rank)
     return env
 
 
