@@ -404,12 +404,12 @@ def test_report_from_json_round_trip(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (None, "does not exist"),
-        ("{not json", "is not valid JSON"),
+        (None, "no such report"),
+        ("{not json", "not valid JSON"),
         ("[1, 2]", "holds a JSON list"),
         ("{}", "schema_version"),
         (json.dumps({"schema_version": "2.0"}), "1.x"),
-        (json.dumps({"schema_version": "1.0", "run": {}}), "is not a driftscope result"),
+        (json.dumps({"schema_version": "1.0", "run": {}}), "not a driftscope report"),
     ],
 )
 def test_report_from_json_errors_name_the_file(

@@ -28,7 +28,6 @@ from typing import Any, TypeGuard
 import jinja2
 from markupsafe import Markup
 
-from driftscope.errors import DriftscopeError, InputError
 from driftscope.outputs.atomic import write_text
 from driftscope.result import Bin, FeatureResult, RunResult, Severity, SideSummary
 
@@ -123,34 +122,9 @@ def report_from_json(
         When the file is missing, unreadable, not JSON, or not a driftscope result; the
         one-line message names the file.
     """
-    source = Path(json_path)
-    try:
-        text = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(
-            f"cannot re-render a report: {source} does not exist; pass the drift_report.json "
-            "a round wrote"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {source}: {_one_line(exc)}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{source} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
-            "expected a drift_report.json written by driftscope"
-        ) from None
-    if not isinstance(data, dict):
-        raise InputError(f"{source} holds a JSON {type(data).__name__}, expected a result object")
-    try:
-        result = RunResult.from_dict(data)
-    except DriftscopeError as exc:
-        raise InputError(f"{source}: {_one_line(exc)}") from None
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InputError(
-            f"{source} is not a driftscope result ({type(exc).__name__}: {_one_line(exc)}); "
-            "expected a drift_report.json written by driftscope"
-        ) from None
+    from driftscope.outputs.json_report import read_json
+
+    result = read_json(json_path)
     return write_html(result, out_path)
 
 

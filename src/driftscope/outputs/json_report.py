@@ -1,4 +1,4 @@
-"""The JSON report and its published JSON Schema (``driftscope/schemas/drift_report.schema.json``)."""
+"""The JSON report and its published JSON Schema (``schemas/drift_report.schema.json``)."""
 
 from __future__ import annotations
 
@@ -35,18 +35,37 @@ def write_json(result: RunResult, path: str | os.PathLike[str]) -> None:
 
 
 def read_json(path: str | os.PathLike[str]) -> RunResult:
-    """Read a saved report back into a :class:`RunResult`."""
+    """Read a saved ``drift_report.json`` back into a :class:`RunResult`.
+
+    The file must validate against the published schema; every failure is an InputError whose
+    one-line message names the file.
+    """
+    import jsonschema
+
     try:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
     except FileNotFoundError:
-        raise InputError(f"{path}: no such report; check the path") from None
+        raise InputError(f"{path}: no such report; pass the drift_report.json a round wrote"
+                         ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: not a valid JSON report ({err.__class__.__name__})") from None
+        raise InputError(f"{path}: not valid JSON ({err.__class__.__name__}); expected a "
+                         "drift_report.json written by driftscope") from None
+    except OSError as err:
+        raise InputError(f"{path}: cannot read ({err.__class__.__name__})") from None
     if not isinstance(data, dict):
-        raise InputError(f"{path}: not a driftscope report (expected a JSON object)")
+        raise InputError(f"{path}: holds a JSON {type(data).__name__}, expected a report object")
     try:
-        return RunResult.from_dict(data)
-    except (KeyError, TypeError, ValueError) as err:
+        result = RunResult.from_dict(data)
+    except InputError as err:
+        raise InputError(f"{path}: {err}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise InputError(f"{path}: not a driftscope report (missing or bad field: {err})"
                          ) from None
+    try:
+        validate_report(data)
+    except jsonschema.ValidationError as err:
+        where = "/".join(str(p) for p in err.absolute_path) or "top level"
+        raise InputError(f"{path}: not a valid driftscope report at {where}: "
+                         f"{err.message[:200]}") from None
+    return result
