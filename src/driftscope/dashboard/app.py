@@ -1,0 +1,42 @@
+"""The driftscope dashboard, a Streamlit app reading the history store.
+
+Run it with ``driftscope dashboard`` or::
+
+    streamlit run src/driftscope/dashboard/app.py -- --history URL --assets DIR --refresh 30
+
+The page body is a fragment that reruns every ``--refresh`` seconds, so a round recorded in
+the history shows up in an open page without a reload.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import streamlit as st
+
+from driftscope.dashboard.app_config import load_config
+from driftscope.dashboard.app_pages import PAGES, render
+from driftscope.errors import ConfigError
+from driftscope.outputs.history import mask_url
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Draw the app: sidebar with the page choice, then the auto-refreshing page body."""
+    st.set_page_config(page_title="driftscope monitoring", page_icon="📈", layout="wide")
+    try:
+        config = load_config(sys.argv[1:] if argv is None else argv)
+    except ConfigError as exc:
+        st.error(f"The dashboard is misconfigured: {exc}")
+        return
+    with st.sidebar:
+        st.title("driftscope")
+        page = st.radio("Page", list(PAGES), key="page")
+        st.caption(f"History: `{mask_url(config.history_url)}`")
+        st.caption(f"Assets: `{config.assets_dir}`")
+        st.caption(f"Refreshes every {config.refresh_seconds:g} s")
+    body = st.fragment(run_every=config.refresh_seconds)(render)
+    body(str(page), config)
+
+
+if __name__ == "__main__":
+    main()

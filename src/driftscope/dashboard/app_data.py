@@ -1,0 +1,283 @@
+"""Tables the dashboard shows, shaped from the history store (no Streamlit, no statistics).
+
+Everything here reads stored values and arranges them into pandas frames; nothing is
+recomputed from data. The only derived numbers are counts and orderings.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from driftscope.outputs.history import PerformancePoint, RunSummary, SeriesPoint
+from driftscope.result import FeatureResult, RunResult, Severity
+
+LEVELS = ("NORMAL", "WARNING", "CRITICAL")
+LEVEL_COLORS = {"NORMAL": "#2e7d32", "WARNING": "#ef8f00", "CRITICAL": "#c62828"}
+BADGE_COLORS = {"NORMAL": "green", "WARNING": "orange", "CRITICAL": "red"}
+DEFAULT_PSI_WARNING = 0.1
+DEFAULT_PSI_CRITICAL = 0.25
+
+
+def badge(status: Severity | str | None) -> str:
+    """Markdown for a coloured status word."""
+    if status is None:
+        return "—"
+    value = Severity(status).value
+    return f":{BADGE_COLORS[value]}[**{value}**]"
+
+
+def run_label(summary: RunSummary) -> str:
+    """How a round is named in the run selector."""
+    return f"{summary.run_id} · {short_time(summary.started_at)} · {summary.status.value}"
+
+
+def short_time(text: str | None) -> str:
+    """An ISO time shortened to minutes, in UTC when it has an offset."""
+    if not text:
+        return "—"
+    stamp = pd.to_datetime(text, utc=True, errors="coerce")
+    if pd.isna(stamp):
+        return text
+    return str(stamp.strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def runs_frame(summaries: Sequence[RunSummary]) -> pd.DataFrame:
+    """One row per round, oldest first: time, status, counts per level, rows."""
+    rows = [
+        {
+            "round": i + 1,
+            "run": s.run_id,
+            "started_at": s.started_at,
+            "status": s.status.value,
+            "rank": s.status.rank,
+            "NORMAL": s.counts.get("NORMAL", 0),
+            "WARNING": s.counts.get("WARNING", 0),
+            "CRITICAL": s.counts.get("CRITICAL", 0),
+            "reference rows": s.reference_rows,
+            "current rows": s.current_rows,
+            "prediction": s.prediction_status.value if s.prediction_status else None,
+            "performance": s.performance_status.value if s.performance_status else None,
+            "window": _window(s.window_start, s.window_end),
+        }
+        for i, s in enumerate(summaries)
+    ]
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame["time"] = pd.to_datetime(frame["started_at"], utc=True, errors="coerce")
+    return frame
+
+
+def _window(start: str | None, end: str | None) -> str:
+    if not start and not end:
+        return "—"
+    return f"{start or '…'} → {end or '…'}"
+
+
+def recent_rounds_table(summaries: Sequence[RunSummary], limit: int = 10) -> pd.DataFrame:
+    """The newest rounds, newest first, as a small text table."""
+    rows = [
+        {
+            "Run": s.run_id,
+            "Started": short_time(s.started_at),
+            "Status": s.status.value,
+            "Features N / W / C": (
+                f"{s.counts.get('NORMAL', 0)} / {s.counts.get('WARNING', 0)} / "
+                f"{s.counts.get('CRITICAL', 0)}"
+            ),
+            "Prediction": s.prediction_status.value if s.prediction_status else "—",
+            "Rows": f"{s.current_rows:,}",
+            "Window": _window(s.window_start, s.window_end),
+        }
+        for s in reversed(list(summaries)[-limit:])
+    ]
+    return pd.DataFrame(rows).set_index("Run") if rows else pd.DataFrame()
+
+
+def levels_frame(summaries: Sequence[RunSummary]) -> pd.DataFrame:
+    """Long form: features per level per round (for a stacked bar chart)."""
+    rows = [
+        {
+            "round": i + 1,
+            "run": s.run_id,
+            "started_at": s.started_at,
+            "level": level,
+            "features": s.counts.get(level, 0),
+        }  # fmt: skip
+        for i, s in enumerate(summaries)
+        for level in LEVELS
+    ]
+    return pd.DataFrame(rows)
+
+
+def psi_thresholds(result: RunResult | None, name: str) -> tuple[float, float]:
+    """The PSI warning and critical thresholds a round used for a column.
+
+    Read from the round's ``settings`` (``thresholds`` and per-feature ``overrides``, whose
+    keys may be glob patterns); SPEC defaults 0.1 and 0.25 when absent.
+    """
+    warning, critical = DEFAULT_PSI_WARNING, DEFAULT_PSI_CRITICAL
+    settings: dict[str, Any] = dict(result.settings) if result is not None else {}
+    base = settings.get("thresholds")
+    if isinstance(base, dict):
+        warning = _float(base.get("psi_warning"), warning)
+        critical = _float(base.get("psi_critical"), critical)
+    overrides = settings.get("overrides")
+    if isinstance(overrides, dict):
+        for pattern, override in overrides.items():
+            if isinstance(override, dict) and fnmatch.fnmatchcase(name, str(pattern)):
+                warning = _float(override.get("psi_warning"), warning)
+                critical = _float(override.get("psi_critical"), critical)
+    return warning, critical
+
+
+def _float(value: Any, default: float) -> float:
+    try:
+        return float(value) if value is not None else default
+    except (TypeError, ValueError):
+        return default
+
+
+def series_frame(points: Sequence[SeriesPoint]) -> pd.DataFrame:
+    """One column over rounds: time, PSI, status and the other metrics."""
+    rows = [
+        {
+            "round": i + 1,
+            "run": p.run_id,
+            "started_at": p.started_at,
+            "status": p.status.value,
+            "psi": p.psi,
+            **{k: v for k, v in p.metrics.items() if k != "psi"},
+        }
+        for i, p in enumerate(points)
+    ]
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame["time"] = pd.to_datetime(frame["started_at"], utc=True, errors="coerce")
+    return frame
+
+
+def columns_of(result: RunResult) -> list[FeatureResult]:
+    """The features of a round, then its prediction, predicted class and target."""
+    extra = [c for c in (result.prediction, result.predicted_class, result.target) if c]
+    return [*result.features, *extra]
+
+
+def features_table(
+    result: RunResult,
+    trends: dict[str, list[float]],
+    statuses: Sequence[str] | None = None,
+    sort: str = "status",
+) -> pd.DataFrame:
+    """The features of one round with a PSI trend list each, filtered and sorted.
+
+    Parameters
+    ----------
+    result : RunResult
+        The round.
+    trends : dict
+        PSI series per feature name (oldest first) for the trend sparkline.
+    statuses : sequence of str, optional
+        Keep only these levels.
+    sort : {"status", "psi", "name"}
+        Worst first, highest PSI first, or by name.
+    """
+    rows = []
+    for f in result.features:
+        m = f.metrics
+        rows.append(
+            {
+                "Feature": f.name,
+                "Status": f.status.value,
+                "PSI": m.psi,
+                "PSI trend": trends.get(f.name, []),
+                "KS": m.ks_statistic,
+                "Jensen–Shannon": m.jensen_shannon,
+                "Chi² p": m.chi2_pvalue,
+                "Missing (current)": m.missing_share_current,
+                "Unseen": m.unseen_share_current,
+                "Type": f.type,
+                "Origin": f.origin,
+                "Reason": f.reason,
+                "_rank": Severity(f.status).rank,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    if statuses is not None:
+        frame = frame[frame["Status"].isin(list(statuses))]
+    if sort == "psi":
+        frame = frame.sort_values(["PSI", "Feature"], ascending=[False, True], na_position="last")
+    elif sort == "name":
+        frame = frame.sort_values("Feature", key=lambda s: s.str.lower())
+    else:
+        frame = frame.sort_values(["_rank", "PSI"], ascending=[False, False], na_position="last")
+    return frame.drop(columns="_rank").reset_index(drop=True)
+
+
+def bins_frame(column: FeatureResult) -> pd.DataFrame:
+    """Long form of a column's bins: one row per bin and side, in bin order."""
+    rows = []
+    for i, b in enumerate(column.bins):
+        for side, share, count in (
+            ("reference", b.reference_share, b.reference_count),
+            ("current", b.current_share, b.current_count),
+        ):
+            rows.append({"position": i, "bin": b.label, "side": side, "share": share,
+                         "count": count, "psi_contribution": b.psi_contribution})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def bins_table(column: FeatureResult) -> pd.DataFrame:
+    """A column's bins as a table."""
+    return pd.DataFrame(
+        [
+            {
+                "Bin": b.label,
+                "Reference share": b.reference_share,
+                "Current share": b.current_share,
+                "Reference count": b.reference_count,
+                "Current count": b.current_count,
+                "PSI contribution": b.psi_contribution,
+            }
+            for b in column.bins
+        ]
+    )
+
+
+def performance_frame(points: Sequence[PerformancePoint]) -> pd.DataFrame:
+    """Long form: metric, kind (current / estimated / baseline), value per round."""
+    rows = []
+    for p in points:
+        for kind, value in (("current", p.current), ("estimated", p.estimated),
+                            ("baseline", p.baseline)):  # fmt: skip
+            if value is not None:
+                rows.append({"run": p.run_id, "started_at": p.started_at, "metric": p.metric,
+                             "kind": kind, "value": value, "status": p.status.value})  # fmt: skip
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame["time"] = pd.to_datetime(frame["started_at"], utc=True, errors="coerce")
+    return frame
+
+
+def find_plot(column: FeatureResult, assets_dir: Path) -> Path | None:
+    """The PNG diagnostic of a column, when it exists under the assets folder.
+
+    The round names the file in ``column.plot`` (relative to the assets folder); a path that
+    leads outside the assets folder is ignored.
+    """
+    if not column.plot:
+        return None
+    root = assets_dir.resolve()
+    candidate = Path(column.plot)
+    path = (candidate if candidate.is_absolute() else root / candidate).resolve()
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return None
+    return path if path.is_file() else None
