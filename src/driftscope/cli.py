@@ -27,7 +27,8 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
-def _add_round_args(p: argparse.ArgumentParser) -> None:
+def _add_round_args(p: argparse.ArgumentParser, policy: bool = True) -> None:
+    """Flags shared by ``run`` and ``baseline``; ``policy`` adds those only a round uses."""
     p.add_argument("--reference", help="reference (training) data: CSV, Parquet or a folder")
     p.add_argument("--config", help="monitoring.yaml; flags win over its values")
     p.add_argument("--model", help="fitted model (.joblib/.pkl/.skops); loading runs its code")
@@ -44,8 +45,9 @@ def _add_round_args(p: argparse.ArgumentParser) -> None:
                    help="time column: sets the round's window, used by --chunk-by")
     p.add_argument("--categorical", action="append", help="treat column (glob) as categorical")
     p.add_argument("--ignore", action="append", help="do not monitor column (glob)")
-    p.add_argument("--significance", type=float, help="significance level (default 0.01)")
-    p.add_argument("--seed", type=int, help="seed of the PSI significance draws (default 0)")
+    if policy:  # a baseline holds profiles only: significance and draws act in the round
+        p.add_argument("--significance", type=float, help="significance level (default 0.01)")
+        p.add_argument("--seed", type=int, help="seed of the PSI significance draws (default 0)")
     p.add_argument("--workers", type=int, help="threads used for profiling (default: CPUs)")
     prog = p.add_mutually_exclusive_group()
     prog.add_argument("--progress", dest="progress", action="store_const", const="always",
@@ -72,9 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="PNG plots for drifted features (default), all, or none")
     run.add_argument("--no-html", dest="html", action="store_const", const=False,
                      help="do not write the HTML report")
-    run.add_argument("--history", help="history database URL or SQLite file "
-                     "(default: <out>/driftscope_history.db)")
-    run.add_argument("--no-history", action="store_true", help="do not record the round")
+    record = run.add_mutually_exclusive_group()
+    record.add_argument("--history", help="history database URL or SQLite file "
+                        "(default: <out>/driftscope_history.db)")
+    record.add_argument("--no-history", action="store_true", help="do not record the round")
     run.add_argument("--chunk-by", dest="chunk_by", choices=["day", "week", "month"],
                      help="split the current data into one round per period")
     run.add_argument("--chunk-size", dest="chunk_size", type=int,
@@ -82,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
 
     base = sub.add_parser("baseline", help="profile the reference once and save it")
-    _add_round_args(base)
+    _add_round_args(base, policy=False)
     base.add_argument("--out", required=True, help="baseline folder to write")
 
     rep = sub.add_parser("report", help="re-render the HTML report from a saved JSON report")
@@ -122,7 +125,7 @@ def _default_history(out: str) -> str:
     return str(Path(out) / "driftscope_history.db")
 
 
-def _summary(result: Any, out: Path) -> str:
+def _summary(result: Any, out: Path, html: bool = True) -> str:
     from driftscope.result import Severity
 
     c = result.counts
@@ -141,12 +144,47 @@ def _summary(result: Any, out: Path) -> str:
     if result.performance is not None:
         lines.append(f"  performance: {result.performance.status.value}")
     lines.append(f"  {result.recommendation}")
-    lines.append(f"  report: {out / 'drift_report.json'}, {out / 'drift_report.html'}")
+    html_txt = f", {out / 'drift_report.html'}" if html else ""
+    lines.append(f"  report: {out / 'drift_report.json'}{html_txt}")
     return "\n".join(lines)
+
+
+def _progress(cfg: Any) -> Any:
+    from driftscope.progress import Progress
+
+    return Progress(enabled=None if cfg.progress == "auto" else cfg.progress == "always")
+
+
+class _History:
+    """The history store, opened only when the first round is recorded, so that a refused
+    round leaves no new file behind."""
+
+    def __init__(self, ns: argparse.Namespace, out: str) -> None:
+        self.url = None if ns.no_history else (ns.history or _default_history(out))
+        self.store: Any = None
+        if self.url is not None and "://" not in self.url:
+            folder = Path(self.url).expanduser().parent
+            if not folder.is_dir() and folder.resolve() != Path(out).resolve():
+                raise UsageError(f"driftscope run: --history {self.url}: the folder {folder} "
+                                 "does not exist; create it or choose another path")
+
+    def record(self, result: Any) -> None:
+        if self.url is None:
+            return
+        if self.store is None:
+            from driftscope.outputs.history import HistoryStore
+
+            self.store = HistoryStore(self.url)
+        self.store.record(result)
+
+    def close(self) -> None:
+        if self.store is not None and hasattr(self.store, "close"):
+            self.store.close()
 
 
 def cmd_run(ns: argparse.Namespace) -> int:
     from driftscope.config.loader import load_config
+    from driftscope.errors import InputError
     from driftscope.inputs.chunking import chunk_table
     from driftscope.inputs.readers import read_table
     from driftscope.outputs.writer import write_outputs
@@ -159,40 +197,57 @@ def cmd_run(ns: argparse.Namespace) -> int:
         raise UsageError("driftscope run: --current is required (or 'current' in the config)")
     if cfg.reference is None and cfg.baseline is None:
         raise UsageError("driftscope run: give --reference or --baseline")
-    store = None
-    if not ns.no_history:
-        from driftscope.outputs.history import HistoryStore
-
-        store = HistoryStore(ns.history or _default_history(cfg.out))
+    history = _History(ns, cfg.out)
     out = Path(cfg.out)
-    if ns.chunk_by or ns.chunk_size:
-        table = read_table(cfg.current)
-        chunks = chunk_table(table, ns.chunk_by, cfg.timestamp_column, ns.chunk_size)
-        art = Artifacts.load(cfg)
-        baseline = (cfg.baseline if cfg.baseline else
-                    build_baseline(cfg.reference, cfg, art))
-        results = []
-        for i, (label, chunk) in enumerate(chunks, 1):
-            result = run(current=chunk, config=cfg, baseline=baseline)
-            if store is not None:
-                store.record(result)
-            results.append((label, result))
-            if not ns.quiet:
-                print(f"driftscope: chunk {i}/{len(chunks)} {label}: {result.status.value} "
-                      f"({chunk.num_rows} rows)")
-        result = write_outputs(results[-1][1], out, cfg)
-    else:
-        result = run(config=cfg)
-        result = write_outputs(result, out, cfg)
-        if store is not None:
-            store.record(result)
+    try:
+        if ns.chunk_by is not None or ns.chunk_size is not None:
+            table = read_table(cfg.current)
+            chunks = chunk_table(table, ns.chunk_by, cfg.timestamp_column, ns.chunk_size)
+            if not chunks:
+                raise InputError(f"{cfg.current}: no row has a time in column "
+                                 f"{cfg.timestamp_column!r}; nothing to split by {ns.chunk_by}")
+            art = Artifacts.load(cfg)
+            baseline: Any = cfg.baseline
+            if baseline is None:
+                progress = _progress(cfg)
+                baseline = build_baseline(cfg.reference, cfg, art, progress)
+                progress.close()
+            results = []
+            for i, (label, chunk) in enumerate(chunks, 1):
+                result = run(current=chunk, config=cfg, baseline=baseline)
+                results.append((label, result))
+                if not ns.quiet:
+                    print(f"driftscope: chunk {i}/{len(chunks)} {label}: "
+                          f"{result.status.value} ({chunk.num_rows} rows)")
+            result = _write(write_outputs, results[-1][1], out, cfg)
+            for _, r in results[:-1]:
+                history.record(r)
+            history.record(result)
+            reached = Severity.worst(r.status for _, r in results)
+        else:
+            result = _write(write_outputs, run(config=cfg), out, cfg)
+            history.record(result)
+            reached = result.status
+    finally:
+        history.close()
     if not ns.quiet:
-        print(_summary(result, out))
-    if cfg.fail_on is not None:
+        print(_summary(result, out, cfg.html))
+    if cfg.fail_on is not None:  # with chunks: the worst chunk decides
         level = Severity.WARNING if cfg.fail_on == "warning" else Severity.CRITICAL
-        if result.status.rank >= level.rank:
+        if reached.rank >= level.rank:
             return EXIT_FAIL_ON
     return EXIT_OK
+
+
+def _write(write_outputs: Any, result: Any, out: Path, cfg: Any) -> Any:
+    """Write the round's files; a folder that cannot be written is the user's to fix."""
+    try:
+        return write_outputs(result, out, cfg)
+    except OSError as err:
+        where = err.filename or out
+        raise UsageError(f"driftscope run: cannot write the report into {out} ({where}: "
+                         f"{err.strerror or err.__class__.__name__}); choose another --out "
+                         "or fix the folder's permissions") from None
 
 
 def cmd_baseline(ns: argparse.Namespace) -> int:
@@ -204,8 +259,15 @@ def cmd_baseline(ns: argparse.Namespace) -> int:
     cfg = load_config(ns.config, overrides)
     if cfg.reference is None:
         raise UsageError("driftscope baseline: --reference is required")
-    bl = build_baseline(cfg.reference, cfg)
-    path = save_baseline(bl, ns.out)
+    progress = _progress(cfg)
+    bl = build_baseline(cfg.reference, cfg, progress=progress)
+    progress.close()
+    try:
+        path = save_baseline(bl, ns.out)
+    except OSError as err:
+        raise UsageError(f"driftscope baseline: cannot write the baseline into {ns.out} "
+                         f"({err.strerror or err.__class__.__name__}); choose another --out "
+                         "or fix the folder's permissions") from None
     print(f"driftscope: baseline of {bl.rows} rows, {len(bl.by_origin('raw'))} columns "
           f"written to {path}")
     return EXIT_OK

@@ -1,12 +1,12 @@
 """Configuration: one immutable pydantic model tree, read from YAML and command-line flags."""
 
+from driftscope.config.loader import load_config
 from driftscope.config.models import (
     FeatureOverride,
     MonitoringConfig,
     PerformanceThresholds,
     Thresholds,
 )
-from driftscope.config.loader import load_config
 
 __all__ = [
     "FeatureOverride",

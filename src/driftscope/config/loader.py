@@ -2,44 +2,80 @@
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from driftscope.config.models import MonitoringConfig
 from driftscope.errors import ConfigError
 
 
-def _describe(err: ValidationError, source: str) -> str:
+def _model_at(loc: tuple[Any, ...]) -> Any:
+    """The pydantic model that holds the last key of ``loc`` (None when unknown)."""
+    model: Any = MonitoringConfig
+    for part in loc:
+        field = model.model_fields.get(str(part)) if hasattr(model, "model_fields") else None
+        if field is None:
+            if isinstance(model, dict):  # a key of a mapping field, e.g. features.<pattern>
+                model = model["value"]
+                continue
+            return None
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            model = ann
+        elif typing.get_origin(ann) is dict:
+            value = typing.get_args(ann)[1]
+            model = {"value": value} if isinstance(value, type) else None
+        else:
+            return None
+    return model if hasattr(model, "model_fields") else None
+
+
+def _name(key: str, flags: frozenset[str] | set[str]) -> str:
+    return f"--{key.replace('_', '-')}" if key in flags else key
+
+
+def _describe(err: ValidationError, source: str, flags: frozenset[str] | set[str] = frozenset()
+              ) -> str:
     first = err.errors()[0]
     loc = ".".join(str(p) for p in first["loc"])
     kind = first["type"]
+    top = str(first["loc"][0]) if first["loc"] else ""
+    if top in flags:  # the value came from a command-line flag, not the file
+        source = "command line"
+        loc = _name(top, flags) + loc[len(top):]
     if kind == "extra_forbidden":
-        model: Any = MonitoringConfig
-        for part in first["loc"][:-1]:
-            field = model.model_fields.get(str(part)) if hasattr(model, "model_fields") else None
-            ann = getattr(field, "annotation", None)
-            model = ann if isinstance(ann, type) else None
-            if model is None:
-                break
+        model = _model_at(first["loc"][:-1])
         valid = sorted(model.model_fields) if model is not None else []
         hint = f"; valid keys: {', '.join(valid)}" if valid else ""
         return f"{source}: unknown key '{loc}'{hint}"
+    msg = str(first["msg"]).removeprefix("Value error, ")
+    if not loc:  # a rule across fields
+        return f"{source}: {msg}"
     got = first.get("input")
     got_txt = f" (got {got!r})" if not isinstance(got, dict) else ""
-    return f"{source}: field '{loc}': {first['msg']}{got_txt}"
+    what = "flag" if top in flags else "field"
+    return f"{source}: {what} '{loc}': {msg}{got_txt}"
 
 
-def build_config(values: dict[str, Any], source: str = "config") -> MonitoringConfig:
-    """Validate ``values`` into a config, turning pydantic errors into one-line ConfigErrors."""
+def build_config(values: dict[str, Any], source: str = "config",
+                 flags: set[str] | frozenset[str] = frozenset()) -> MonitoringConfig:
+    """Validate ``values`` into a config, turning pydantic errors into one-line ConfigErrors.
+
+    ``flags`` names the keys whose values came from command-line flags, so that an error about
+    one of them names the flag rather than the file.
+    """
+    bad = [k for k in values if not isinstance(k, str)]
+    if bad:
+        raise ConfigError(f"{source}: unknown key {bad[0]!r} (keys must be text); valid keys: "
+                          f"{', '.join(sorted(MonitoringConfig.model_fields))}")
     try:
         return MonitoringConfig(**values)
     except ValidationError as err:
-        raise ConfigError(_describe(err, source)) from None
-    except TypeError as err:  # e.g. non-string keys
-        raise ConfigError(f"{source}: {err}") from None
+        raise ConfigError(_describe(err, source, set(flags))) from None
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
@@ -76,7 +112,9 @@ def load_config(
             v = values.get(key)
             if isinstance(v, str) and v and not Path(v).is_absolute() and "://" not in v:
                 values[key] = str(base / v)
+    flags = set()
     for key, value in (overrides or {}).items():
         if value is not None:
             values[key] = value
-    return build_config(values, source)
+            flags.add(key)
+    return build_config(values, source, flags)

@@ -5,11 +5,18 @@ from __future__ import annotations
 import fnmatch
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+_PAIRS = (
+    ("psi_warning", "psi_critical"),
+    ("missing_warning", "missing_critical"),
+    ("unseen_warning", "unseen_critical"),
+)
 
 
 class Thresholds(_Frozen):
@@ -32,11 +39,7 @@ class Thresholds(_Frozen):
 
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:
-        for low, high in (
-            ("psi_warning", "psi_critical"),
-            ("missing_warning", "missing_critical"),
-            ("unseen_warning", "unseen_critical"),
-        ):
+        for low, high in _PAIRS:
             if getattr(self, low) > getattr(self, high):
                 raise ValueError(f"{low} must not exceed {high}")
         return self
@@ -59,6 +62,12 @@ class PerformanceThresholds(_Frozen):
 
     warning: float = Field(0.05, ge=0, le=1)
     critical: float = Field(0.10, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PerformanceThresholds:
+        if self.warning > self.critical:
+            raise ValueError("warning must not exceed critical")
+        return self
 
 
 class MonitoringConfig(_Frozen):
@@ -95,13 +104,14 @@ class MonitoringConfig(_Frozen):
     )
 
     # policy
-    thresholds: Thresholds = Field(default_factory=Thresholds)
+    thresholds: Thresholds = Field(default_factory=lambda: Thresholds.model_validate({}))
     features: dict[str, FeatureOverride] = Field(
         default_factory=dict, description="per-feature overrides; keys may be glob patterns"
     )
     significance: float = Field(0.01, gt=0, lt=1)
     significance_guard: bool = True
-    performance: PerformanceThresholds = Field(default_factory=PerformanceThresholds)
+    performance: PerformanceThresholds = Field(
+        default_factory=lambda: PerformanceThresholds.model_validate({}))
     run_status: Literal["worst", "share"] = "worst"
     drift_share_warning: float = Field(0.2, gt=0, le=1)
     drift_share_critical: float = Field(0.5, gt=0, le=1)
@@ -117,6 +127,20 @@ class MonitoringConfig(_Frozen):
     progress: Literal["auto", "always", "never"] = "auto"
     workers: int | None = Field(None, ge=1, description="threads for profiling; default CPUs")
 
+    @model_validator(mode="after")
+    def _ordered(self) -> MonitoringConfig:
+        if self.drift_share_warning > self.drift_share_critical:
+            raise ValueError("drift_share_warning must not exceed drift_share_critical")
+        # An override may set one level of a pair and rely on another pattern for the other,
+        # so only a pair set within one override is checked here; thresholds_for checks the
+        # combination a column actually gets.
+        for pattern, override in self.features.items():
+            for low, high in _PAIRS:
+                lo, hi = getattr(override, low), getattr(override, high)
+                if lo is not None and hi is not None and lo > hi:
+                    raise ValueError(f"features.{pattern}: {low} must not exceed {high}")
+        return self
+
     def thresholds_for(self, column: str) -> Thresholds:
         """The thresholds for ``column``: defaults, then matching overrides in file order."""
         merged = self.thresholds.model_dump()
@@ -124,7 +148,15 @@ class MonitoringConfig(_Frozen):
             if pattern == column or fnmatch.fnmatchcase(column, pattern):
                 merged.update({k: v for k, v in override.model_dump().items()
                                if v is not None and k != "enabled"})
-        return Thresholds(**merged)
+        try:
+            return Thresholds(**merged)
+        except ValidationError as err:  # several patterns combined into an impossible pair
+            from driftscope.errors import ConfigError
+
+            msg = err.errors()[0]["msg"].removeprefix("Value error, ")
+            raise ConfigError(f"features: the thresholds of column {column!r} (defaults and "
+                              f"the overrides matching it) break the rule: {msg}; set both "
+                              "levels of the pair") from None
 
     def is_enabled(self, column: str) -> bool:
         enabled = True

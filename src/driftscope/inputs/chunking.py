@@ -19,8 +19,17 @@ def as_timestamp(table: pa.Table, column: str) -> pa.ChunkedArray:
     col = table.column(column)
     if pa.types.is_timestamp(col.type) or pa.types.is_date(col.type):
         return pc.cast(col, pa.timestamp("us")) if pa.types.is_date(col.type) else col
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
+            or pa.types.is_null(col.type)):
+        # numbers could be seconds, milliseconds or days since some epoch: do not guess
+        raise InputError(f"timestamp column {column!r} holds {col.type} values, not times; "
+                         "write ISO dates or times (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)")
     try:
         return pc.cast(col, pa.timestamp("us"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    try:  # ISO times with a zone ("Z", "+02:00"): compare them in UTC
+        return pc.cast(pc.cast(col, pa.timestamp("us", tz="UTC")), pa.timestamp("us"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"):

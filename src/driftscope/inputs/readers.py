@@ -57,7 +57,8 @@ def _read_csv(path: Path) -> pa.Table:
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
     except (OSError, EOFError) as err:
-        raise InputError(f"{path}: cannot read ({err.__class__.__name__}); check the file") from None
+        raise InputError(f"{path}: cannot read ({err.__class__.__name__}); check the file"
+                         ) from None
     if header is None or header == [] or header == [""]:
         raise InputError(f"{path}: the file is empty; expected a CSV header and rows")
     _check_columns(header, str(path))
@@ -75,27 +76,33 @@ def _read_csv(path: Path) -> pa.Table:
 
 
 def _read_parquet(path: Path) -> pa.Table:
+    # Check the names on the schema first: reading a file with duplicate names fails with an
+    # obscure "Multiple matches for FieldRef" error instead of naming the column.
     try:
-        table = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as err:
+        schema = pq.read_schema(path)
+        _check_columns(list(schema.names), str(path))
+        table = pq.ParquetFile(path).read()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else err.__class__.__name__
         raise InputError(f"{path}: not a readable Parquet file ({first}); check the file") from None
-    _check_columns(table.column_names, str(path))
     return table
 
 
 def _read_file(path: Path) -> pa.Table:
-    if path.stat().st_size == 0:
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+    except OSError as err:
+        raise InputError(f"{path}: cannot read ({err.__class__.__name__}: {err.strerror}); "
+                         "check the file's permissions") from None
+    if size == 0:
         raise InputError(f"{path}: the file is empty; expected a CSV or Parquet file with rows")
     suffix = _suffix(path)
-    if suffix in PARQUET_SUFFIXES:
+    if suffix in PARQUET_SUFFIXES or magic == b"PAR1":  # a Parquet file whatever its name
         return _read_parquet(path)
     if suffix in CSV_SUFFIXES:
         return _read_csv(path)
-    with open(path, "rb") as fh:
-        magic = fh.read(4)
-    if magic == b"PAR1":
-        return _read_parquet(path)
     raise InputError(
         f"{path}: unsupported file type '{path.suffix or path.name}'; "
         "use CSV (.csv, .tsv) or Parquet (.parquet)"
@@ -104,8 +111,11 @@ def _read_file(path: Path) -> pa.Table:
 
 def _unify(tables: list[pa.Table], paths: list[Path], folder: Path) -> pa.Table:
     first = tables[0]
-    for t, p in zip(tables[1:], paths[1:]):
-        if t.column_names != first.column_names:
+    for i, (t, p) in enumerate(zip(tables[1:], paths[1:], strict=True), 1):
+        if t.column_names != first.column_names and set(t.column_names) == set(
+                first.column_names):
+            tables[i] = t.select(first.column_names)  # same columns, another order
+        elif t.column_names != first.column_names:
             missing = sorted(set(first.column_names) - set(t.column_names))
             extra = sorted(set(t.column_names) - set(first.column_names))
             what = f"lacks {missing[0]!r}" if missing else f"has extra column {extra[0]!r}"
@@ -113,6 +123,30 @@ def _unify(tables: list[pa.Table], paths: list[Path], folder: Path) -> pa.Table:
                 f"{p}: {what} unlike {paths[0].name} in folder {folder}; "
                 "all files in a folder must have the same columns"
             )
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    # CSV and Parquet files of one folder often disagree only in how a value was typed
+    # (a CSV date against Parquet text, a dictionary against plain text): read such a column
+    # as text in every file; the schema check then decides whether text is acceptable.
+    for name in first.column_names:
+        types = {t.schema.field(name).type for t in tables}
+        if len(types) == 1 or all(pa.types.is_integer(x) or pa.types.is_floating(x)
+                                  or pa.types.is_null(x) for x in types):
+            continue
+        for i, (t, p) in enumerate(zip(tables, paths, strict=True)):
+            col = t.column(name)
+            if pa.types.is_dictionary(col.type):
+                col = col.cast(col.type.value_type)
+            try:
+                col = col.cast(pa.large_string())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                raise InputError(
+                    f"{p}: column {name!r} holds {t.schema.field(name).type} values, unlike "
+                    f"{paths[0].name} in folder {folder}; make every file use the same types"
+                ) from None
+            tables[i] = t.set_column(t.column_names.index(name), name, col)
     try:
         return pa.concat_tables(tables, promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError) as err:

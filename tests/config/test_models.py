@@ -1,0 +1,229 @@
+"""The configuration model: defaults, validation, per-feature overrides and coverage."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from driftscope.config import FeatureOverride, MonitoringConfig, Thresholds
+from driftscope.errors import ConfigError
+
+# Which test in tests/test_cli.py shows that each field changes what a user sees. Adding a
+# field without a test showing its effect fails test_every_field_has_an_effect_test.
+FIELD_TESTS = {
+    "reference": "test_paths_from_yaml_are_relative_to_the_yaml",
+    "current": "test_paths_from_yaml_are_relative_to_the_yaml",
+    "baseline": "test_paths_from_yaml_are_relative_to_the_yaml",
+    "out": "test_paths_from_yaml_are_relative_to_the_yaml",
+    "model": "test_model_and_metadata",
+    "metadata": "test_model_and_metadata",
+    "target": "test_target",
+    "feature_engineering": "test_feature_engineering",
+    "proba_column": "test_proba_and_prediction_columns",
+    "prediction_column": "test_proba_and_prediction_columns",
+    "positive_class": "test_positive_class",
+    "timestamp_column": "test_timestamp_column_sets_the_window",
+    "model_trusted_types": "test_model_trusted_types",
+    "columns": "test_column_fields",
+    "ignore": "test_column_fields",
+    "categorical": "test_column_fields",
+    "numerical": "test_column_fields",
+    "max_value_bins": "test_column_fields",
+    "thresholds": "test_each_threshold_moves_the_status",
+    "features": "test_feature_overrides",
+    "significance": "test_significance_and_its_guard",
+    "significance_guard": "test_significance_and_its_guard",
+    "performance": "test_performance_thresholds",
+    "run_status": "test_run_status_and_drift_share",
+    "drift_share_warning": "test_run_status_and_drift_share",
+    "drift_share_critical": "test_run_status_and_drift_share",
+    "psi_pvalue_draws": "test_psi_pvalue_draws_and_seed",
+    "seed": "test_psi_pvalue_draws_and_seed",
+    "fail_on": "test_fail_on",
+    "plots": "test_plots",
+    "html": "test_html",
+    "progress": "test_progress",
+    "workers": "test_workers",
+}
+
+# The same for the flags of ``run`` and ``baseline``.
+FLAG_TESTS = {
+    "run": {
+        "--reference": "test_reference_and_current_in_any_format",
+        "--current": "test_reference_and_current_in_any_format",
+        "--config": "test_flags_win_over_yaml",
+        "--model": "test_performance_thresholds",
+        "--metadata": "test_performance_thresholds",
+        "--target": "test_flag_equals_its_yaml_field_and_changes_the_report",
+        "--positive-class": "test_positive_class",
+        "--feature-engineering": "test_feature_engineering",
+        "--proba-column": "test_flag_equals_its_yaml_field_and_changes_the_report",
+        "--prediction-column": "test_flag_equals_its_yaml_field_and_changes_the_report",
+        "--timestamp-column": "test_flag_equals_its_yaml_field_and_changes_the_report",
+        "--categorical": "test_flag_equals_its_yaml_field_and_changes_the_report",
+        "--ignore": "test_flag_equals_its_yaml_field_and_changes_the_report",
+        "--significance": "test_flag_equals_its_yaml_field_and_changes_the_report",
+        "--seed": "test_flag_equals_its_yaml_field_and_changes_the_report",
+        "--workers": "test_workers",
+        "--progress": "test_progress",
+        "--no-progress": "test_progress",
+        "--baseline": "test_baseline_then_run_equals_a_raw_run",
+        "--out": "test_flags_win_over_yaml",
+        "--fail-on": "test_fail_on",
+        "--plots": "test_plots",
+        "--no-html": "test_html",
+        "--history": "test_history_and_no_history",
+        "--no-history": "test_history_and_no_history",
+        "--chunk-by": "test_chunks",
+        "--chunk-size": "test_chunks",
+        "--quiet": "test_quiet_and_version",
+    },
+    "baseline": {
+        "--reference": "test_baseline_flags",
+        "--config": "test_baseline_flags",
+        "--model": "test_baseline_model_metadata_positive_class_and_feature_engineering",
+        "--metadata": "test_baseline_model_metadata_positive_class_and_feature_engineering",
+        "--positive-class": "test_baseline_model_metadata_positive_class_and_feature_engineering",
+        "--feature-engineering":
+            "test_baseline_model_metadata_positive_class_and_feature_engineering",
+        "--target": "test_baseline_flags",
+        "--proba-column": "test_baseline_flags",
+        "--prediction-column": "test_baseline_flags",
+        "--timestamp-column": "test_baseline_flags",
+        "--categorical": "test_baseline_flags",
+        "--ignore": "test_baseline_flags",
+        "--workers": "test_workers",
+        "--progress": "test_progress_of_the_baseline_command",
+        "--no-progress": "test_progress_of_the_baseline_command",
+        "--out": "test_baseline_then_run_equals_a_raw_run",
+    },
+}
+
+
+def _test_names() -> set[str]:
+    import tests.test_cli as module
+
+    return {n for n in dir(module) if n.startswith("test_")}
+
+
+def test_every_field_has_an_effect_test() -> None:
+    assert set(MonitoringConfig.model_fields) == set(FIELD_TESTS)
+    assert set(FIELD_TESTS.values()) <= _test_names()
+
+
+@pytest.mark.parametrize("command", sorted(FLAG_TESTS))
+def test_every_flag_has_an_effect_test(command: str) -> None:
+    from driftscope.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    flags = {opt for action in sub.choices[command]._actions for opt in action.option_strings
+             if opt.startswith("--") and opt != "--help"}
+    assert flags == set(FLAG_TESTS[command])
+    assert set(FLAG_TESTS[command].values()) <= _test_names()
+
+
+def test_defaults_follow_the_spec() -> None:
+    cfg = MonitoringConfig()
+    t = cfg.thresholds
+    assert (t.psi_warning, t.psi_critical) == (0.1, 0.25)
+    assert (t.missing_warning, t.missing_critical) == (0.05, 0.20)
+    assert (t.unseen_warning, t.unseen_critical) == (0.01, 0.05)
+    assert cfg.significance == 0.01 and cfg.significance_guard is True
+    assert cfg.psi_pvalue_draws == 2000 and cfg.seed == 0
+    assert cfg.max_value_bins == 20 and cfg.out == "assets"
+    assert (cfg.plots, cfg.html, cfg.progress, cfg.run_status) == ("drifted", True, "auto",
+                                                                   "worst")
+
+
+def test_config_is_immutable() -> None:
+    cfg = MonitoringConfig()
+    with pytest.raises(ValidationError):
+        cfg.seed = 3  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        cfg.thresholds.psi_warning = 0.5  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("values", [
+    {"thresholds": {"psi_warning": 0.3}},  # above the default critical 0.25
+    {"thresholds": {"missing_warning": 0.5, "missing_critical": 0.4}},
+    {"thresholds": {"unseen_critical": 0.001}},
+    {"features": {"x*": {"unseen_warning": 0.2, "unseen_critical": 0.1}}},
+    {"performance": {"warning": 0.3, "critical": 0.2}},
+    {"drift_share_warning": 0.6},
+    {"significance": 0},
+    {"significance": 1},
+    {"psi_pvalue_draws": 10},
+    {"max_value_bins": 0},
+    {"workers": 0},
+    {"plots": "some"},
+    {"fail_on": "normal"},
+    {"progress": "sometimes"},
+    {"run_status": "average"},
+    {"thresholds": {"psi_warning": -1}},
+    {"thresholds": {"missing_critical": 1.5}},
+])
+def test_impossible_values_are_refused(values: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        MonitoringConfig(**values)  # type: ignore[arg-type]
+
+
+def test_thresholds_for_merges_overrides_in_file_order() -> None:
+    cfg = MonitoringConfig(features={
+        "*": FeatureOverride(psi_critical=0.5),
+        "inc*": FeatureOverride(psi_warning=0.2),
+        "income": FeatureOverride(psi_warning=0.3),
+    })
+    assert cfg.thresholds_for("income") == Thresholds(psi_warning=0.3, psi_critical=0.5)
+    assert cfg.thresholds_for("incomplete") == Thresholds(psi_warning=0.2, psi_critical=0.5)
+    assert cfg.thresholds_for("age") == Thresholds(psi_critical=0.5)
+
+
+def test_names_with_glob_characters_match_literally() -> None:
+    cfg = MonitoringConfig(features={"score[1]": FeatureOverride(enabled=False)},
+                           ignore=["rate*"])
+    assert not cfg.is_enabled("score[1]")  # as a glob, [1] would only match "score1"
+    assert cfg.is_enabled("score1") is False  # ... which the glob also matches
+    assert cfg.is_enabled("score2")
+    assert not cfg.is_enabled("rate*") and not cfg.is_enabled("rates")
+
+
+def test_matching_is_case_sensitive() -> None:
+    cfg = MonitoringConfig(ignore=["Age"])
+    assert cfg.is_enabled("age") and not cfg.is_enabled("Age")
+
+
+def test_ignore_wins_over_an_enabled_override() -> None:
+    cfg = MonitoringConfig(ignore=["a*"], features={"age": FeatureOverride(enabled=True)})
+    assert not cfg.is_enabled("age")
+
+
+def test_overrides_that_combine_into_an_impossible_pair() -> None:
+    # each override is valid with the defaults; together they cross for "ab"
+    cfg = MonitoringConfig(features={
+        "a*": FeatureOverride(psi_warning=0.2, psi_critical=0.9),
+        "*b": FeatureOverride(psi_critical=0.15),
+    })
+    assert cfg.thresholds_for("ax").psi_critical == 0.9
+    with pytest.raises(ConfigError, match="'ab'.*psi_warning must not exceed psi_critical"):
+        cfg.thresholds_for("ab")
+    # one override on top of the defaults can break the rule too
+    cfg = MonitoringConfig(features={"age": FeatureOverride(psi_warning=0.5)})
+    with pytest.raises(ConfigError, match="'age'.*set both levels"):
+        cfg.thresholds_for("age")
+    assert cfg.thresholds_for("income") == Thresholds()
+
+
+@given(st.dictionaries(st.sampled_from(["psi", "missing", "unseen"]),
+                       st.tuples(st.floats(0, 1), st.floats(0, 1)), min_size=1))
+def test_any_ordered_pair_is_accepted(pairs: dict[str, tuple[float, float]]) -> None:
+    values = {}
+    for kind, (a, b) in pairs.items():
+        values[f"{kind}_warning"], values[f"{kind}_critical"] = min(a, b), max(a, b)
+    t = Thresholds(**values)
+    cfg = MonitoringConfig(features={"*": FeatureOverride(**values)})
+    assert cfg.thresholds_for("x") == t
