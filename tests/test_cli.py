@@ -1349,13 +1349,19 @@ def test_baseline_into_a_file(cli: Cli, data: DataFiles, tmp_path: Path) -> None
     assert "cannot write the baseline" in result.err and "Traceback" not in result.err
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline.run ignores column selection of the round when "
-                   "a saved baseline is used (reported, not fixed here)")
 def test_run_with_baseline_honours_ignore(cli: Cli, data: DataFiles, tmp_path: Path) -> None:
     assert cli("baseline", "--reference", data.ref_csv, "--out", tmp_path / "bl").code == 0
     _, report = round_(cli, tmp_path / "out", None, data.drift_csv, "--baseline",
                        tmp_path / "bl", "--ignore", "income")
     assert "income" not in names(report)
+
+
+def test_run_with_baseline_refuses_a_contradicting_type(cli: Cli, data: DataFiles,
+                                                       tmp_path: Path) -> None:
+    assert cli("baseline", "--reference", data.ref_csv, "--out", tmp_path / "bl").code == 0
+    result = cli("run", "--baseline", tmp_path / "bl", "--current", data.drift_csv, "--out",
+                 tmp_path / "out", "--no-history", "--categorical", "income")
+    assert result.code == 2 and "rebuild the baseline" in result.err
 
 
 def test_a_full_round_in_a_subprocess(data: DataFiles, tmp_path: Path) -> None:

@@ -316,6 +316,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = [a for a in args if a != "--debug"]
     try:
         parser = build_parser()
+        if args and args[0] == "simulate":  # the simulator parses its own options
+            return cmd_simulate(argparse.Namespace(args=args[1:]))
         ns = parser.parse_args(args)
         if ns.version:
             from driftscope import __version__

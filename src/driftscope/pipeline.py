@@ -250,6 +250,37 @@ def resolve_config(config: Any, overrides: Mapping[str, Any]) -> MonitoringConfi
                       f"{type(config).__name__}")
 
 
+def _select(bl: Baseline, cfg: MonitoringConfig) -> list[ColumnSpec]:
+    """The baseline's raw columns this round monitors; settings that contradict the baseline
+    (a type or binning it was not built with) are errors, not silently ignored."""
+    from driftscope.config.models import matches
+
+    specs = [s for s, _ in bl.by_origin("raw")]
+    names = {s.name for s in specs}
+    if cfg.columns is not None:
+        absent = [c for c in cfg.columns if c not in names]
+        if absent:
+            where = bl.path or bl.source
+            raise ConfigError(f"columns: {absent[0]!r} is not in the baseline ({where}); "
+                              "rebuild the baseline to monitor it")
+    built_bins = bl.settings.get("max_value_bins")
+    if ("max_value_bins" in cfg.model_fields_set and built_bins is not None
+            and cfg.max_value_bins != built_bins):
+        raise ConfigError(f"max_value_bins: the baseline was built with {built_bins}; rebuild "
+                          "it to change the binning")
+    chosen = []
+    for s in specs:
+        if not cfg.is_enabled(s.name) or (cfg.columns is not None
+                                          and s.name not in cfg.columns):
+            continue
+        for kind, patterns in (("categorical", cfg.categorical), ("numerical", cfg.numerical)):
+            if s.type != kind and matches(s.name, patterns):
+                raise ConfigError(f"{kind}: the baseline holds {s.name!r} as {s.type}; rebuild "
+                                  f"the baseline with the new setting")
+        chosen.append(s)
+    return chosen
+
+
 def _compare_all(pairs: list[tuple[ColumnProfile, ColumnProfile]], cfg: MonitoringConfig,
                  prog: Progress) -> list[ColumnComparison]:
     def one(pair: tuple[ColumnProfile, ColumnProfile]) -> ColumnComparison:
@@ -340,7 +371,7 @@ def run(
         bl = build_baseline(reference, cfg, art, prog)
     target = art.target(cfg) or bl.settings.get("target")
     cur_table, cur_source = to_arrow(current, "current")
-    raw_specs = [s for s, _ in bl.by_origin("raw")]
+    raw_specs = _select(bl, cfg)
     check_current(raw_specs, cur_table, cur_source, bl.source)
     cur = _prepare(cur_table, cfg, art, "current", target)
 
@@ -350,7 +381,7 @@ def run(
                             prog.step)
     pairs: list[tuple[ColumnSpec, ColumnProfile, ColumnProfile]] = [
         (s, ref_raw[s.name], cur_raw.columns[s.name]) for s in raw_specs]
-    eng = bl.by_origin("engineered")
+    eng = [(s, p) for s, p in bl.by_origin("engineered") if cfg.is_enabled(s.name)]
     if eng:
         if cur.engineered is None:
             raise ConfigError("the baseline holds engineered features; pass the same "

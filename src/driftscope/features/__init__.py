@@ -54,7 +54,12 @@ def load_feature_engineering(spec: str, trusted_types: list[str] | None = None) 
             )
     if not callable(fn):
         raise ArtifactError(f"feature_engineering: {spec!r} is not callable")
-    return fn  # type: ignore[return-value]
+
+    def named(df: pd.DataFrame) -> pd.DataFrame:
+        return fn(df)  # type: ignore[operator,no-any-return]
+
+    named.__name__ = spec  # errors name the full 'module:function'
+    return named
 
 
 def _wrap_transformer(obj: Any, spec: str) -> FeatureFn:

@@ -23,9 +23,15 @@ def report_schema() -> dict[str, Any]:
 
 def validate_report(data: dict[str, Any]) -> None:
     """Raise ``jsonschema.ValidationError`` when ``data`` breaks the published schema."""
+    _validator().validate(data)
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> Any:
     import jsonschema
 
-    jsonschema.validate(data, report_schema(), cls=jsonschema.Draft202012Validator)
+    jsonschema.Draft202012Validator.check_schema(report_schema())
+    return jsonschema.Draft202012Validator(report_schema())
 
 
 def write_json(result: RunResult, path: str | os.PathLike[str]) -> None:
