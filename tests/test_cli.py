@@ -1371,3 +1371,59 @@ def test_a_full_round_in_a_subprocess(data: DataFiles, tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     assert {p.name for p in (tmp_path / "assets").iterdir()} >= {
         "drift_report.json", "drift_report.html", "streamlit_dashboard_data.pkl", "images"}
+
+
+def _chunk_statuses(out: str) -> list[str]:
+    """Statuses of the 'driftscope: chunk i/n LABEL: STATUS (N rows)' lines."""
+    return [ln.rsplit(": ", 1)[1].split()[0] for ln in out.splitlines()
+            if ln.startswith("driftscope: chunk ")]
+
+
+def _creeping(tmp_path: Path) -> tuple[Path, Path]:
+    """A reference and one current file of 24 chunks of 5,000 rows each whose column x creeps
+    upwards (PSI from ~0 to ~0.07 per chunk), while y stays put."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame({"x": rng.normal(size=20_000), "y": rng.normal(size=20_000)})
+    parts = [pd.DataFrame({"x": rng.normal(s, size=5_000), "y": rng.normal(size=5_000)})
+             for s in np.linspace(0.0, 0.26, 24)]
+    ref.to_parquet(tmp_path / "ref.parquet")
+    pd.concat(parts).to_parquet(tmp_path / "cur.parquet")
+    return tmp_path / "ref.parquet", tmp_path / "cur.parquet"
+
+
+def test_trend_over_chunked_rounds(cli: Cli, tmp_path: Path) -> None:
+    ref, cur = _creeping(tmp_path)
+    on = cli("run", "--reference", ref, "--current", cur, "--chunk-size", 5000, "--out",
+             tmp_path / "on", "--plots", "none", "--no-html")
+    off = cli("run", "--reference", ref, "--current", cur, "--chunk-size", 5000, "--out",
+              tmp_path / "off", "--plots", "none", "--no-html",
+              "--config", write_yaml(tmp_path / "off.yaml", {"trend": {"enabled": False}}))
+    assert on.code == off.code == 0
+    assert "WARNING" in _chunk_statuses(on.out)  # the creep is caught by the trend detector
+    assert set(_chunk_statuses(off.out)) == {"NORMAL"}  # ... and by nothing else
+    assert "risen" in json.dumps(on.report(tmp_path / "on"))
+
+
+def test_persistence_over_chunked_rounds(cli: Cli, tmp_path: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    pd.DataFrame({"x": rng.normal(size=5000)}).to_csv(tmp_path / "ref.csv", index=False)
+    pd.DataFrame({"x": rng.normal(1.0, size=3000)}).to_csv(tmp_path / "cur.csv", index=False)
+    result = cli("run", "--reference", tmp_path / "ref.csv", "--current", tmp_path / "cur.csv",
+                 "--chunk-size", 1000, "--out", tmp_path / "o", "--plots", "none", "--no-html",
+                 "--config", write_yaml(tmp_path / "p.yaml", {"persistence": {"k": 2, "n": 3}}))
+    assert _chunk_statuses(result.out) == ["WARNING", "CRITICAL", "CRITICAL"]
+
+
+def test_history_command_without_a_history_creates_nothing(cli: Cli, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli("history")
+    assert result.code == 2 and "no history" in result.err
+    assert list(tmp_path.iterdir()) == []

@@ -161,6 +161,7 @@ class _History:
 
     def __init__(self, ns: argparse.Namespace, out: str) -> None:
         self.url = None if ns.no_history else (ns.history or _default_history(out))
+        self.out = Path(out)
         self.store: Any = None
         if self.url is not None and "://" not in self.url:
             folder = Path(self.url).expanduser().parent
@@ -174,8 +175,27 @@ class _History:
         if self.store is None:
             from driftscope.outputs.history import HistoryStore
 
+            if "://" not in self.url and Path(self.url).expanduser().parent.resolve() == \
+                    self.out.resolve():
+                self.out.mkdir(parents=True, exist_ok=True)  # the default place, next to assets
             self.store = HistoryStore(self.url)
         self.store.record(result)
+
+    def past(self) -> Any:
+        """The store to read earlier rounds from, or None when there is none yet (nothing is
+        created by reading)."""
+        if self.url is None:
+            return None
+        if self.store is not None:
+            return self.store
+        from driftscope.errors import HistoryError
+        from driftscope.outputs.history import HistoryStore
+
+        try:
+            self.store = HistoryStore(self.url, create=False)
+        except HistoryError:
+            return None
+        return self.store
 
     def close(self) -> None:
         if self.store is not None and hasattr(self.store, "close"):
@@ -214,18 +234,20 @@ def cmd_run(ns: argparse.Namespace) -> int:
                 progress.close()
             results = []
             for i, (label, chunk) in enumerate(chunks, 1):
-                result = run(current=chunk, config=cfg, baseline=baseline)
+                # each chunk is a whole round: recorded before the next one reads the history
+                result = run(current=chunk, config=cfg, baseline=baseline,
+                             history=history.past())
+                if i < len(chunks):
+                    history.record(result)
                 results.append((label, result))
                 if not ns.quiet:
                     print(f"driftscope: chunk {i}/{len(chunks)} {label}: "
                           f"{result.status.value} ({chunk.num_rows} rows)")
             result = _write(write_outputs, results[-1][1], out, cfg)
-            for _, r in results[:-1]:
-                history.record(r)
             history.record(result)
             reached = Severity.worst(r.status for _, r in results)
         else:
-            result = _write(write_outputs, run(config=cfg), out, cfg)
+            result = _write(write_outputs, run(config=cfg, history=history.past()), out, cfg)
             history.record(result)
             reached = result.status
     finally:
@@ -288,9 +310,22 @@ def cmd_simulate(ns: argparse.Namespace) -> int:
 
 
 def cmd_history(ns: argparse.Namespace) -> int:
-    from driftscope.outputs.history import HistoryStore, history_report
+    from driftscope.outputs.history import (
+        HistoryNotFoundError,
+        HistoryStore,
+        history_report,
+        mask_url,
+    )
 
-    store = HistoryStore(ns.history or _default_history("assets"))
+    url = ns.history or _default_history("assets")
+    if "://" not in url and not Path(url).expanduser().exists():
+        raise UsageError(f"driftscope history: no history at {url} yet; run 'driftscope run' "
+                         "first, or pass --history URL")
+    try:
+        store = HistoryStore(url, create=False)
+    except HistoryNotFoundError:
+        raise UsageError(f"driftscope history: no history at {mask_url(url)} yet; run "
+                         "'driftscope run' first, or pass --history URL") from None
     try:
         print(history_report(store, ns.feature, ns.last, ns.format))
     finally:

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from driftscope.backends.local import profile_categorical, profile_numeric, profile_table
 from driftscope.baseline import Baseline, load_baseline
+from driftscope.classify.history_policy import apply_history, past_by_column
 from driftscope.classify.policy import (
     classify_columns,
     classify_performance,
@@ -329,6 +330,7 @@ def run(
     *,
     baseline: Baseline | str | os.PathLike[str] | None = None,
     progress: Progress | bool | None = None,
+    history: Any = None,
     **overrides: Any,
 ) -> RunResult:
     """Run one monitoring round and return its typed result.
@@ -344,6 +346,9 @@ def run(
         A saved baseline folder (``driftscope baseline``) or a :class:`Baseline`.
     progress
         True / False / a :class:`Progress`; default: show progress when stderr is a terminal.
+    history
+        A history store (:class:`driftscope.outputs.history.HistoryStore`) with earlier rounds:
+        feature statuses then also follow trends and persistence over those rounds.
     **overrides
         Any config field (e.g. ``target="Status"``); wins over ``config``.
     """
@@ -406,6 +411,10 @@ def run(
     comps = _compare_all([(r, c) for _, r, c in pairs + extra_pairs], cfg, prog)
     feature_comps = comps[:len(pairs)]
     features = classify_columns(feature_comps, cfg, [s.origin for s, _, _ in pairs])
+    baseline_id = bl.path or f"{bl.source} ({bl.rows} rows)"
+    points = [] if history is None else history.series(
+        [f.name for f in features], last=cfg.trend.window, origins=["raw", "engineered"])
+    features = apply_history(features, past_by_column(points, baseline_id), cfg)
     singles = {s.origin: classify_columns([c], cfg, [s.origin])[0]
                for (s, _, _), c in zip(extra_pairs, comps[len(pairs):])}
     prediction: FeatureResult | None = singles.get("prediction")
@@ -439,7 +448,7 @@ def run(
                                   columns=len(bl.by_origin("raw"))),
             current=DatasetInfo(rows=cur_table.num_rows, source=cur_source,
                                 columns=cur_table.num_columns),
-            baseline=bl.path,
+            baseline=baseline_id,
             model=art.model_info(cfg) or bl.model,
             window_start=w_start,
             window_end=w_end,

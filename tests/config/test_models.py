@@ -48,6 +48,8 @@ FIELD_TESTS = {
     "html": "test_html",
     "progress": "test_progress",
     "workers": "test_workers",
+    "trend": "test_trend_over_chunked_rounds",
+    "persistence": "test_persistence_over_chunked_rounds",
 }
 
 # The same for the flags of ``run`` and ``baseline``.

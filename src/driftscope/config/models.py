@@ -70,6 +70,34 @@ class PerformanceThresholds(_Frozen):
         return self
 
 
+class TrendSettings(_Frozen):
+    """Slow-drift detection over a feature's PSI history (Page–Hinkley on √PSI)."""
+
+    enabled: bool = True
+    window: int = Field(50, ge=6, description="rounds of history the detector reads")
+    delta: float = Field(1.0, gt=0, description="allowed rise per round, in noise units")
+    threshold: float = Field(12.0, gt=0, description="alarm level, in noise units")
+    min_rise: float = Field(0.02, ge=0, description="smallest PSI rise worth a warning")
+
+
+class PersistenceSettings(_Frozen):
+    """Alert quality over rounds: CRITICAL only after k of the last n rounds, and alerts that
+    end only below lower thresholds (hysteresis)."""
+
+    k: int = Field(1, ge=1)
+    n: int = Field(1, ge=1)
+    lower_threshold: float | None = Field(
+        None, ge=0, description="PSI below which a WARNING/CRITICAL feature returns to NORMAL")
+    critical_lower_threshold: float | None = Field(
+        None, ge=0, description="PSI below which a CRITICAL feature steps down")
+
+    @model_validator(mode="after")
+    def _k_within_n(self) -> PersistenceSettings:
+        if self.k > self.n:
+            raise ValueError("persistence.k must not exceed persistence.n")
+        return self
+
+
 class MonitoringConfig(_Frozen):
     """Everything a round needs to know. Built from YAML, flags and keyword arguments."""
 
@@ -112,6 +140,9 @@ class MonitoringConfig(_Frozen):
     significance_guard: bool = True
     performance: PerformanceThresholds = Field(
         default_factory=lambda: PerformanceThresholds.model_validate({}))
+    trend: TrendSettings = Field(default_factory=lambda: TrendSettings.model_validate({}))
+    persistence: PersistenceSettings = Field(
+        default_factory=lambda: PersistenceSettings.model_validate({}))
     run_status: Literal["worst", "share"] = "worst"
     drift_share_warning: float = Field(0.2, gt=0, le=1)
     drift_share_critical: float = Field(0.5, gt=0, le=1)

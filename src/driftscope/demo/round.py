@@ -56,14 +56,18 @@ def run_demo(
     batch.to_parquet(tmp, index=False)
     tmp.replace(current)
     cfg = demo_config(art, out_dir, current)
-    result = run(config=cfg)
-    result = write_outputs(result, out_dir, cfg)
+    store = None
     if record:
         from driftscope.outputs.history import HistoryStore
 
+        out_dir.mkdir(parents=True, exist_ok=True)
         store = HistoryStore(history or str(out_dir / "driftscope_history.db"))
-        try:
+    try:
+        result = run(config=cfg, history=store)
+        result = write_outputs(result, out_dir, cfg)
+        if store is not None:
             store.record(result)
-        finally:
+    finally:
+        if store is not None:
             store.close()
     return result
