@@ -60,7 +60,11 @@ def make_feature(
         labels = ["rent", "owner", "parents", "other"]
         lowers = uppers = [None] * 4
         rc = np.array([200, 150, 100, 50])
-        cc = np.array([100, 120, 80, 100]) if status != Severity.NORMAL else np.array([160, 120, 80, 40])
+        cc = (
+            np.array([100, 120, 80, 100])
+            if status != Severity.NORMAL
+            else np.array([160, 120, 80, 40])
+        )
         kinds = ["category"] * 4
         distribution = None
     rs = rc / rc.sum()
@@ -80,7 +84,9 @@ def make_feature(
             psi_contribution=float(p),
             kind=k,  # type: ignore[arg-type]
         )
-        for lab, lo, hi, a, b, r, c, p, k in zip(labels, lowers, uppers, rc, cc, rs, cs, contrib, kinds)
+        for lab, lo, hi, a, b, r, c, p, k in zip(
+            labels, lowers, uppers, rc, cc, rs, cs, contrib, kinds
+        )
     )
     metrics = Metrics(
         psi=psi,
@@ -121,14 +127,26 @@ def make_result(
         ]
     status = Severity.worst(f.status for f in features)
     counts = {s.value: sum(f.status == s for f in features) for s in Severity}
-    prediction = make_feature("prediction", Severity.WARNING, psi=0.13, shift=0.3, origin="prediction") if with_model else None
+    prediction = (
+        make_feature("prediction", Severity.WARNING, psi=0.13, shift=0.3, origin="prediction")
+        if with_model
+        else None
+    )
     performance = (
         PerformanceResult(
             status=Severity.WARNING,
             reason="roc_auc dropped 6.0% against the baseline",
             metrics={
-                "accuracy": PerformanceMetric(current=0.78, estimated=None, baseline=0.81, relative_change=-0.037),
-                "roc_auc": PerformanceMetric(current=0.78, estimated=None, baseline=0.83, relative_change=-0.06, status=Severity.WARNING),
+                "accuracy": PerformanceMetric(
+                    current=0.78, estimated=None, baseline=0.81, relative_change=-0.037
+                ),
+                "roc_auc": PerformanceMetric(
+                    current=0.78,
+                    estimated=None,
+                    baseline=0.83,
+                    relative_change=-0.06,
+                    status=Severity.WARNING,
+                ),
             },
             labelled_rows=400,
         )
@@ -141,7 +159,9 @@ def make_result(
             started_at=started_at,
             reference=DatasetInfo(rows=500, source="ref.csv", columns=len(features)),
             current=DatasetInfo(rows=400, source="cur.csv", columns=len(features)),
-            model=ModelInfo(name="credit-default", version="1.3.0", trained_at="2026-01-15") if with_model else None,
+            model=ModelInfo(name="credit-default", version="1.3.0", trained_at="2026-01-15")
+            if with_model
+            else None,
         ),
         status=status,
         reason="worst feature status",

@@ -66,7 +66,8 @@ class Baseline:
         return None
 
 
-def _profile_to_dict(spec: ColumnSpec, prof: ColumnProfile, values_file: str | None) -> dict[str, Any]:
+def _profile_to_dict(spec: ColumnSpec, prof: ColumnProfile, values_file: str | None
+                     ) -> dict[str, Any]:
     d: dict[str, Any] = {"name": spec.name, "type": spec.type, "origin": spec.origin,
                          "missing": prof.missing}
     if isinstance(prof, NumericProfile):

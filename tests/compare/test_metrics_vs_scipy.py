@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from scipy import stats
 from scipy.spatial import distance
@@ -13,8 +14,6 @@ from driftscope.backends.local import profile_categorical, profile_numeric
 from driftscope.compare import compare_column
 from driftscope.compare.ks import ks_2samp_sorted, ks_statistic_sorted
 from driftscope.compare.psi import psi_significance
-
-import pyarrow as pa
 
 
 def _num(ref, cur, **kw):

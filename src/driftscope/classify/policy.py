@@ -64,7 +64,8 @@ def classify_one(
         parts.append(f"PSI {psi:.3f} is within the warning threshold {t.psi_warning:g}")
     elif guard and psi_p >= alpha:
         parts.append(
-            f"PSI {psi:.3f} exceeds {t.psi_warning if psi_level is Severity.WARNING else t.psi_critical:g} "
+            f"PSI {psi:.3f} exceeds "
+            f"{t.psi_warning if psi_level is Severity.WARNING else t.psi_critical:g} "
             f"but is not significant (adjusted p {_eq(psi_p)} ≥ {alpha:g}, "
             f"{comp.current_rows} current rows): treated as sampling noise"
         )
@@ -108,8 +109,8 @@ def classify_one(
             new = [lab for lab, k, r, c in zip(comp.bins.labels, comp.bins.kinds,
                                                comp.bins.reference, comp.bins.current)
                    if (k == "category" and r == 0 and c > 0)]
-            names = f" ({', '.join(repr(x) for x in new[:3])}{', …' if len(new) > 3 else ''})" \
-                if new else ""
+            more = ", …" if len(new) > 3 else ""
+            names = f" ({', '.join(repr(x) for x in new[:3])}{more})" if new else ""
             limit = t.unseen_critical if unseen_level is Severity.CRITICAL else t.unseen_warning
             parts.append(f"{unseen:.1%} of current rows hold unseen {what}{names} "
                          f"(> {limit:.0%})")
@@ -219,7 +220,8 @@ def classify_performance(
                   f"{m.baseline:.3f}) on {n} labelled rows, a significant drop "
                   f"(adjusted p {_eq(adjusted.get(name, 0.0))}).")
     else:
-        reason = f"Measured on {n} labelled rows; no metric fell more than {t.warning:.0%} below its baseline"
+        reason = (f"Measured on {n} labelled rows; no metric fell more than {t.warning:.0%} "
+                  "below its baseline")
         reason += (f" beyond sampling noise ({', '.join(noise)} dropped but not significantly)."
                    if noise else ".")
     return PerformanceResult(status=status, reason=reason, metrics=metrics, labelled_rows=n)
@@ -279,7 +281,8 @@ def recommend(
         pred = (" and the predictions shifted" if prediction is not None
                 and prediction.status is not Severity.NORMAL else "")
         return (f"Investigate {names}{pred} and plan a retrain if the shift is real."
-                if drifted else "Investigate the prediction drift and plan a retrain if it is real.")
+                if drifted else
+                "Investigate the prediction drift and plan a retrain if it is real.")
     if status is Severity.WARNING:
         if drifted:
             return f"Investigate {names}; no retrain needed yet."
