@@ -251,6 +251,20 @@ def test_missing_database_is_a_message_and_is_not_created(
     assert not db.exists()
 
 
+def test_without_a_history_the_snapshot_is_shown(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from driftscope.outputs.snapshot import write_snapshot
+    from tests.factories import make_result
+
+    write_snapshot(make_result(run_id="snap-1"), tmp_path / "streamlit_dashboard_data.pkl")
+    at = app(monkeypatch, tmp_path / "none.db", tmp_path).run()
+    assert_clean(at)
+    shown = texts(at)
+    assert "Last round from the snapshot" in shown and "snap-1" in shown
+    assert "income" in str(at.dataframe[0].value)
+
+
 def test_a_history_from_an_older_driftscope_is_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, history: Path
 ) -> None:

@@ -64,6 +64,7 @@ def render(page: str, config: DashboardConfig) -> None:
             f"{url}` (or `python src/model_monitoring.py`); this page checks again every "
             f"{config.refresh_seconds:g} s."
         )
+        _snapshot_view(config)
         return
     except HistorySchemaError as exc:
         st.error(str(exc))
@@ -96,6 +97,29 @@ def render(page: str, config: DashboardConfig) -> None:
         )
     finally:
         store.close()
+
+
+def _snapshot_view(config: DashboardConfig) -> None:
+    """Without a history, the last round of the snapshot a round wrote next to its assets
+    (``streamlit_dashboard_data.pkl``, plain data read by a restricted unpickler)."""
+    from driftscope.errors import DriftscopeError
+    from driftscope.outputs.snapshot import read_snapshot
+
+    path = config.assets_dir / "streamlit_dashboard_data.pkl"
+    if not path.is_file():
+        return
+    try:
+        result = RunResult.from_dict(read_snapshot(path)["result"])
+    except (DriftscopeError, KeyError, TypeError, ValueError) as exc:
+        st.warning(f"The snapshot {path} cannot be read: {exc}")
+        return
+    st.subheader(f"Last round from the snapshot: {data.badge(result.status)}")
+    st.caption(f"Round {result.run.id}, {data.short_time(result.run.started_at)}; "
+               f"{result.run.current.rows} current rows. {result.recommendation}")
+    rows = [{"feature": f.name, "origin": f.origin, "type": f.type, "status": f.status.value,
+             "PSI": round(f.metrics.psi, 4), "reason": f.reason}
+            for f in sorted(result.features, key=lambda f: (-f.status.rank, -f.metrics.psi))]
+    st.dataframe(rows, hide_index=True, use_container_width=True)
 
 
 def _run_selector(summaries: list[RunSummary]) -> RunSummary:
