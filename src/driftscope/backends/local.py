@@ -47,9 +47,9 @@ def fit_binning(sorted_values: NDArray[np.float64], max_value_bins: int = 20) ->
     finite = sorted_values[lo:hi]
     if finite.size == 0:
         return Binning(kind="quantile", edges=())
-    change = np.flatnonzero(finite[1:] != finite[:-1])
-    if change.size + 1 <= max_value_bins:
-        distinct = np.concatenate([finite[:1], finite[1:][change]])
+    differs = finite[1:] != finite[:-1]
+    if int(np.count_nonzero(differs)) + 1 <= max_value_bins:
+        distinct = np.concatenate([finite[:1], finite[1:][differs]])
         return Binning(kind="value", values=tuple(float(v) for v in distinct))
     edges = np.unique(sorted_quantiles(finite, DECILES))
     return Binning(kind="quantile", edges=tuple(float(e) for e in edges))
@@ -76,8 +76,8 @@ def profile_numeric(
     keep_values: bool = True,
 ) -> NumericProfile:
     """Profile one numerical column; fits the binning when ``binning`` is None (reference)."""
-    ordered = np.sort(values)  # NaN sorts last
-    missing = int(np.count_nonzero(np.isnan(values)))
+    ordered = np.sort(values)  # NaN sorts last, so the missing values are the tail
+    missing = int(values.shape[0] - np.searchsorted(ordered, np.nan, side="left"))
     present = ordered[: values.shape[0] - missing]
     if binning is None:
         binning = fit_binning(present, max_value_bins)

@@ -23,11 +23,15 @@ from driftscope.profile.model import NumericProfile
 SCIPY_MAX_AUTO_N = 10_000
 
 
-def _run_ends(s: NDArray[np.float64]) -> NDArray[np.intp]:
-    """Indices of the last element of each run of equal values in sorted ``s``."""
-    if s.shape[0] == 0:
-        return np.empty(0, dtype=np.intp)
-    return np.flatnonzero(np.concatenate([s[1:] != s[:-1], [True]]))
+def _run_ends(s: NDArray[np.float64]) -> NDArray[np.intp] | None:
+    """Indices of the last element of each run of equal values in sorted ``s``; None when all
+    values are distinct (every index ends a run)."""
+    if s.shape[0] < 2:
+        return None
+    differs = s[1:] != s[:-1]
+    if differs.all():
+        return None
+    return np.flatnonzero(np.concatenate([differs, [True]]))
 
 
 def ks_statistic_sorted(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
@@ -35,25 +39,30 @@ def ks_statistic_sorted(a: NDArray[np.float64], b: NDArray[np.float64]) -> float
 
     F_a − F_b rises only at points of ``a`` and falls only at points of ``b``, so its maximum
     is reached at the last element of a run of equal values of ``a`` and its minimum at one of
-    ``b``. Both need only one binary search, of the distinct values of ``b`` in ``a``; the
-    counts are the same integers scipy divides, so the result is the same float.
+    ``b``. One binary search of ``b`` in ``a`` gives every count needed; they are the same
+    integers scipy divides, so the result is the same float.
     """
     n1, n2 = a.shape[0], b.shape[0]
+    left = np.searchsorted(a, b, side="left")  # #a < b_j
+    # #b <= a_i: the b values v with #a < v <= i, counted through their insertion points
+    b_le = np.cumsum(np.bincount(left, minlength=n1 + 1)[:n1])
     ia = _run_ends(a)
-    ib = _run_ends(b)
-    vb = b[ib]
-    left = np.searchsorted(a, vb, side="left")  # #a < v for each distinct b value v
-    # #a <= v: add the a values equal to v (rare for continuous data)
-    right = left.copy()
+    if ia is None:
+        d_plus = float(np.max(np.arange(1, n1 + 1) / n1 - b_le / n2))
+    else:
+        d_plus = float(np.max((ia + 1) / n1 - b_le[ia] / n2))
+    # #a <= b_j: add the a values equal to b_j (rare for continuous data)
+    right = left
     hit = left < n1
-    hit[hit] = a[left[hit]] == vb[hit]
+    hit[hit] = a[left[hit]] == b[hit]
     if hit.any():
-        right[hit] = np.searchsorted(a, vb[hit], side="right")
-    # #b <= a_i = total multiplicity of distinct b values v with #a < v <= i
-    mult = np.diff(np.concatenate([[-1], ib]))
-    b_le = np.cumsum(np.bincount(left, weights=mult, minlength=n1 + 1))[:n1].astype(np.int64)
-    d_plus = float(np.max((ia + 1) / n1 - b_le[ia] / n2))
-    d_minus = float(np.min(right / n1 - (ib + 1) / n2))
+        right = left.copy()
+        right[hit] = np.searchsorted(a, b[hit], side="right")
+    ib = _run_ends(b)
+    if ib is None:
+        d_minus = float(np.min(right / n1 - np.arange(1, n2 + 1) / n2))
+    else:
+        d_minus = float(np.min(right[ib] / n1 - (ib + 1) / n2))
     min_s = float(np.clip(-d_minus, 0, 1))
     return min_s if min_s > d_plus else d_plus
 
