@@ -34,7 +34,11 @@ from driftscope.inputs.readers import to_arrow
 from driftscope.inputs.schema import ColumnSpec, check_current, infer_columns
 from driftscope.model.loading import load_model
 from driftscope.model.metadata import ModelMetadata, load_metadata
-from driftscope.model.performance import compute_performance, deterioration_pvalues
+from driftscope.model.performance import (
+    compute_performance,
+    deterioration_pvalues,
+    label_text,
+)
 from driftscope.model.predict import Predictions, logged_predictions, predict
 from driftscope.profile.model import ColumnProfile, NumericProfile
 from driftscope.progress import Progress
@@ -156,8 +160,8 @@ def _prepare(table: pa.Table, cfg: MonitoringConfig, art: Artifacts, side: str,
                                          art.positive_class(cfg), side)
     labels = None
     if target is not None and target in table.column_names:
-        labels = np.asarray(table.column(target).to_pylist(), dtype=object)
-        labels = np.asarray([None if v is None else str(v) for v in labels], dtype=object)
+        labels = np.asarray([label_text(v) for v in table.column(target).to_pylist()],
+                            dtype=object)
     return Side(table=table, engineered=engineered, predictions=predictions, labels=labels)
 
 

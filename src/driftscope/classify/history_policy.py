@@ -16,6 +16,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from driftscope.classify.policy import level
 from driftscope.classify.trend import apply_persistence, detect_trend
 from driftscope.config.models import MonitoringConfig
 from driftscope.result import FeatureResult, Severity
@@ -32,11 +33,7 @@ class PastPoint(Protocol):
 
 
 def _level(psi: float | None, warning: float, critical: float) -> Severity:
-    if psi is None:
-        return Severity.NORMAL
-    if psi > critical:
-        return Severity.CRITICAL
-    return Severity.WARNING if psi > warning else Severity.NORMAL
+    return Severity.NORMAL if psi is None else level(psi, warning, critical)
 
 
 def past_by_column(points: Sequence[PastPoint], baseline: str | None

@@ -35,7 +35,8 @@ def _fmt_p(p: float) -> str:
     return f"{p:.2g}" if p >= 1e-4 else f"{p:.1e}"
 
 
-def _level(value: float, warning: float, critical: float) -> Severity:
+def level(value: float, warning: float, critical: float) -> Severity:
+    """CRITICAL above ``critical``, WARNING above ``warning``, else NORMAL."""
     if value > critical:
         return Severity.CRITICAL
     if value > warning:
@@ -59,7 +60,7 @@ def classify_one(
     findings: list[str] = []
     levels: list[Severity] = []
 
-    psi_level = _level(psi, t.psi_warning, t.psi_critical)
+    psi_level = level(psi, t.psi_warning, t.psi_critical)
     if psi_level is Severity.NORMAL:
         parts.append(f"PSI {psi:.3f} is within the warning threshold {t.psi_warning:g}")
     elif guard and psi_p >= alpha:
@@ -78,7 +79,7 @@ def classify_one(
     r_miss = float(v["missing_share"].extra["reference"])
     c_miss = float(v["missing_share"].value or 0.0)
     rise = c_miss - r_miss
-    miss_level = _level(rise, t.missing_warning, t.missing_critical)
+    miss_level = level(rise, t.missing_warning, t.missing_critical)
     if miss_level is not Severity.NORMAL:
         if guard and missing_p >= alpha:
             parts.append(
@@ -96,7 +97,7 @@ def classify_one(
         parts.append(f"missing share {r_miss:.1%} → {c_miss:.1%}")
 
     unseen = float(v["unseen_share"].value or 0.0)
-    unseen_level = _level(unseen, t.unseen_warning, t.unseen_critical)
+    unseen_level = level(unseen, t.unseen_warning, t.unseen_critical)
     what = "categories" if comp.type == "categorical" else "values"
     if unseen_level is not Severity.NORMAL:
         if guard and unseen_p >= alpha:
@@ -199,17 +200,17 @@ def classify_performance(
     for name in names:
         cur_v, base_v = values.get(name), baseline.get(name)
         change = relative_change(name, cur_v, base_v)
-        level = Severity.NORMAL
+        lvl = Severity.NORMAL
         if change is not None:
-            level = _level(-change, t.warning, t.critical)
-            if (level is not Severity.NORMAL and config.significance_guard
+            lvl = level(-change, t.warning, t.critical)
+            if (lvl is not Severity.NORMAL and config.significance_guard
                     and adjusted.get(name, 0.0) >= config.significance):
                 noise.append(name)
-                level = Severity.NORMAL
-            if level is not Severity.NORMAL:
+                lvl = Severity.NORMAL
+            if lvl is not Severity.NORMAL:
                 raised.append((change, name))
         metrics[name] = PerformanceMetric(current=cur_v, estimated=None, baseline=base_v,
-                                          relative_change=change, status=level)
+                                          relative_change=change, status=lvl)
     status = Severity.worst(m.status for m in metrics.values())
     if not baseline:
         reason = f"Measured on {n} labelled rows; the metadata has no baseline to compare against."
@@ -239,7 +240,7 @@ def round_status(
     if config.run_status == "share" and features:
         drifted = sum(f.status is not Severity.NORMAL for f in features)
         share = drifted / len(features)
-        feat_level = _level(share, config.drift_share_warning - 1e-12,
+        feat_level = level(share, config.drift_share_warning - 1e-12,
                             config.drift_share_critical - 1e-12)
         parts.append(f"{drifted} of {len(features)} features drifted ({share:.0%})")
     else:

@@ -17,26 +17,46 @@ from sklearn import metrics as skm
 LOWER_IS_BETTER = ("log_loss", "brier")
 
 
+def label_text(value: object) -> str | None:
+    """A class label as text: None for missing, integral floats without '.0' (1.0 -> '1')."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _labelled(
+    y_true: NDArray[np.object_], proba: NDArray[np.float64] | None,
+    label: NDArray[np.object_] | None, positive_class: str,
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_] | None, NDArray[np.float64] | None]:
+    """Rows with a label and a prediction: truth and predicted class as "is positive", and the
+    probability of the positive class."""
+    truth = [label_text(v) for v in y_true]
+    known = np.array([t is not None for t in truth], dtype=bool)
+    if proba is not None:
+        known &= np.isfinite(proba)
+    if label is not None:
+        known &= np.array([label_text(v) is not None for v in label], dtype=bool)
+    y = np.array([t == positive_class for t, k in zip(truth, known) if k], dtype=bool)
+    pred = None
+    if label is not None:
+        pred = np.array([label_text(v) == positive_class for v in label[known]], dtype=bool)
+    elif proba is not None:
+        pred = proba[known] >= 0.5
+    return y, pred, (None if proba is None else proba[known])
+
+
 def compute_performance(
     y_true: NDArray[np.object_], proba: NDArray[np.float64] | None,
     label: NDArray[np.object_] | None, positive_class: str,
 ) -> tuple[dict[str, float | None], int]:
     """Metric values on the rows that have a label (and a prediction); and that row count."""
-    known = np.array([v is not None and v == v for v in y_true], dtype=bool)
-    if proba is not None:
-        known &= np.isfinite(proba)
-    if label is not None:
-        known &= np.array([v is not None for v in label], dtype=bool)
-    y = np.asarray([str(v) for v in y_true[known]], dtype=object) == positive_class
+    y, pred, p = _labelled(y_true, proba, label, positive_class)
+    n = int(y.shape[0])
     out: dict[str, float | None] = {}
-    n = int(known.sum())
     if n == 0:
         return {}, 0
-    pred = None
-    if label is not None:
-        pred = np.asarray([str(v) for v in label[known]], dtype=object) == positive_class
-    elif proba is not None:
-        pred = proba[known] >= 0.5
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if pred is not None:
@@ -44,8 +64,7 @@ def compute_performance(
             out["precision"] = float(skm.precision_score(y, pred, zero_division=0))
             out["recall"] = float(skm.recall_score(y, pred, zero_division=0))
             out["f1"] = float(skm.f1_score(y, pred, zero_division=0))
-        if proba is not None:
-            p = proba[known]
+        if p is not None:
             both = 0 < y.sum() < len(y)
             out["roc_auc"] = float(skm.roc_auc_score(y, p)) if both else None
             out["log_loss"] = float(skm.log_loss(y, np.clip(p, 1e-15, 1 - 1e-15),
@@ -77,21 +96,11 @@ def deterioration_pvalues(
     """
     from scipy import stats
 
-    known = np.array([v is not None and v == v for v in y_true], dtype=bool)
-    if proba is not None:
-        known &= np.isfinite(proba)
-    if label is not None:
-        known &= np.array([v is not None for v in label], dtype=bool)
-    y = np.asarray([str(v) for v in y_true[known]], dtype=object) == positive_class
-    n = int(known.sum())
+    y, pred, p = _labelled(y_true, proba, label, positive_class)
+    n = int(y.shape[0])
     out: dict[str, float] = {}
     if n == 0:
         return out
-    pred = None
-    if label is not None:
-        pred = np.asarray([str(v) for v in label[known]], dtype=object) == positive_class
-    elif proba is not None:
-        pred = proba[known] >= 0.5
     if pred is not None:
         cells = np.array([np.sum(pred & y), np.sum(pred & ~y), np.sum(~pred & y),
                           np.sum(~pred & ~y)], dtype=float)
@@ -107,8 +116,7 @@ def deterioration_pvalues(
         for name, sample in boot.items():
             if name in baseline and values.get(name) is not None:
                 out[name] = float(np.mean(sample >= baseline[name]))
-    if proba is not None:
-        p = proba[known]
+    if p is not None:
         n1, n2 = int(y.sum()), int((~y).sum())
         a = baseline.get("roc_auc")
         if a is not None and values.get("roc_auc") is not None and n1 and n2 and 0 < a < 1:
@@ -117,8 +125,9 @@ def deterioration_pvalues(
                          / (n1 * n2))
             out["roc_auc"] = float(stats.norm.cdf((values["roc_auc"] - a) / se))  # type: ignore[operator]
         pc = np.clip(p, 1e-15, 1 - 1e-15)
-        losses = {"log_loss": -(y * np.log(pc) + (~y) * np.log(1 - pc)),
-                  "brier": (p - y) ** 2}
+        yf = y.astype(np.float64)
+        losses = {"log_loss": -(yf * np.log(pc) + (1 - yf) * np.log(1 - pc)),
+                  "brier": (p - yf) ** 2}
         for name, per_row in losses.items():
             b = baseline.get(name)
             if b is None or values.get(name) is None:

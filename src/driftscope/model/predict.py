@@ -10,6 +10,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from driftscope.errors import ArtifactError, InputError
+from driftscope.model.performance import label_text
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,9 +50,13 @@ def predict(model: Any, frame: pd.DataFrame, positive_class: str | None, side: s
             f"{model_name}: prediction failed on the {side} data ({err.__class__.__name__}: "
             f"{msg}); check that the model reads the columns the feature engineering produces"
         ) from None
-    classes = [str(c) for c in getattr(model, "classes_", range(proba.shape[1]))]
+    if proba.ndim != 2 or proba.shape[0] != len(frame):
+        raise ArtifactError(f"{model_name}: predict_proba returned shape {proba.shape} for "
+                            f"{len(frame)} {side} rows; expected (rows, classes)")
+    classes = [str(label_text(c)) for c in getattr(model, "classes_", range(proba.shape[1]))]
     idx, pos = _positive_index(classes, positive_class, model_name)
-    return Predictions(proba=proba[:, idx], label=labels.astype(str).astype(object),
+    return Predictions(proba=proba[:, idx],
+                       label=np.asarray([label_text(v) for v in labels], dtype=object),
                        positive_class=pos)
 
 
@@ -73,5 +78,5 @@ def logged_predictions(frame: pd.DataFrame, proba_column: str | None,
             raise InputError(f"{side}: prediction column {prediction_column!r} not found; "
                              "check --prediction-column")
         col = frame[prediction_column]
-        label = np.asarray([None if pd.isna(v) else str(v) for v in col], dtype=object)
+        label = np.asarray([None if pd.isna(v) else label_text(v) for v in col], dtype=object)
     return Predictions(proba=proba, label=label, positive_class=positive_class)
