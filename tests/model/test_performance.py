@@ -37,7 +37,7 @@ def test_metrics_equal_sklearn_and_skip_unlabelled_rows():
 def test_deterioration_pvalues_separate_noise_from_a_real_drop():
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 3000)
-    good = np.clip(y * 0.5 + rng.random(3000) * 0.5, 0, 1)
+    good = np.clip(y * 0.3 + rng.random(3000) * 0.7, 0, 1)
     truth = np.array([str(v) for v in y], dtype=object)
     values, _ = compute_performance(truth, good, None, "1")
     base = dict(values)
