@@ -1427,3 +1427,22 @@ def test_history_command_without_a_history_creates_nothing(cli: Cli, tmp_path: P
     result = cli("history")
     assert result.code == 2 and "no history" in result.err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("via", ["flag", "yaml"])
+def test_plot_features_on_request(cli: Cli, data: DataFiles, tmp_path: Path, via: str) -> None:
+    out = tmp_path / "out"
+    args: list[Any] = ["run", "--reference", data.ref_csv, "--current", data.drift_csv,
+                       "--out", out, "--no-html", "--no-history", "--plots", "none"]
+    first = cli(*args)
+    names_ = names(first.report(out))
+    wanted = names_[0]
+    if via == "flag":
+        args += ["--plot", wanted]
+    else:
+        args += ["--config", write_yaml(tmp_path / "c.yaml", {"plot_features": [wanted]})]
+    result = cli(*args)
+    assert result.code == 0, result.err
+    plotted = {f["name"]: f["plot"] for f in result.report(out)["features"] if f.get("plot")}
+    assert list(plotted) == [wanted]
+    assert (out / plotted[wanted]).read_bytes()[:4] == b"\x89PNG"

@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="exit 1 when the round reaches this level")
     run.add_argument("--plots", choices=["drifted", "all", "none"],
                      help="PNG plots for drifted features (default), all, or none")
+    run.add_argument("--plot", dest="plot_features", action="append", metavar="COLUMN",
+                     help="also plot this column (glob; repeatable), whatever its status")
     run.add_argument("--no-html", dest="html", action="store_const", const=False,
                      help="do not write the HTML report")
     record = run.add_mutually_exclusive_group()
@@ -212,7 +214,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
     from driftscope.result import Severity
 
     cfg = load_config(ns.config, _overrides(ns, ("current", "baseline", "out", "fail_on",
-                                                 "plots", "html")))
+                                                 "plots", "plot_features", "html")))
     if cfg.current is None:
         raise UsageError("driftscope run: --current is required (or 'current' in the config)")
     if cfg.reference is None and cfg.baseline is None:

@@ -49,6 +49,7 @@ FIELD_TESTS = {
     "progress": "test_progress",
     "workers": "test_workers",
     "trend": "test_trend_over_chunked_rounds",
+    "plot_features": "test_plot_features_on_request",
     "persistence": "test_persistence_over_chunked_rounds",
 }
 
@@ -77,6 +78,7 @@ FLAG_TESTS = {
         "--out": "test_flags_win_over_yaml",
         "--fail-on": "test_fail_on",
         "--plots": "test_plots",
+        "--plot": "test_plot_features_on_request",
         "--no-html": "test_html",
         "--history": "test_history_and_no_history",
         "--no-history": "test_history_and_no_history",

@@ -154,6 +154,8 @@ class MonitoringConfig(_Frozen):
     # outputs / behaviour
     fail_on: Literal["warning", "critical"] | None = None
     plots: Literal["drifted", "all", "none"] = "drifted"
+    plot_features: list[str] = Field(
+        default_factory=list, description="also plot these columns (globs), whatever their status")
     html: bool = True
     progress: Literal["auto", "always", "never"] = "auto"
     workers: int | None = Field(None, ge=1, description="threads for profiling; default CPUs")

@@ -22,13 +22,19 @@ SNAPSHOT_NAME = "streamlit_dashboard_data.pkl"
 IMAGES = "images"
 
 
-def _plot_targets(result: RunResult, mode: str) -> list[str]:
-    if mode == "none":
-        return []
+def _plot_targets(result: RunResult, mode: str, requested: list[str] | None = None
+                  ) -> list[str]:
+    """Columns to plot: per ``mode`` (drifted / all / none), plus the ``requested`` ones."""
+    from driftscope.config.models import matches
+
     cols = list(result.features) + [c for c in (result.prediction, result.target) if c]
-    if mode == "all":
-        return [c.name for c in cols]
-    return [c.name for c in cols if c.status is not Severity.NORMAL]
+    chosen = {
+        "none": [],
+        "all": [c.name for c in cols],
+        "drifted": [c.name for c in cols if c.status is not Severity.NORMAL],
+    }[mode]
+    extra = [c.name for c in cols if requested and matches(c.name, requested)]
+    return list(dict.fromkeys(chosen + extra))
 
 
 def attach_plots(result: RunResult, names: dict[str, str]) -> RunResult:
@@ -55,7 +61,7 @@ def write_outputs(result: RunResult, out: str | os.PathLike[str],
     out_dir.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".driftscope-stage-", dir=out_dir))
     try:
-        targets = _plot_targets(result, cfg.plots)
+        targets = _plot_targets(result, cfg.plots, cfg.plot_features)
         written: dict[str, str] = {}
         if targets:
             from driftscope.outputs.png import write_plots
