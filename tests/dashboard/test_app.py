@@ -23,23 +23,12 @@ from driftscope.errors import ConfigError
 from driftscope.outputs import history_schema
 from driftscope.outputs.history import HistorySchemaError, HistoryStore
 from driftscope.result import RunResult, Severity
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.factories import make_feature, make_result
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
 REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 STATUSES = [Severity.NORMAL, Severity.WARNING, Severity.CRITICAL, Severity.WARNING]
 
 

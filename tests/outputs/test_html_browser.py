@@ -14,20 +14,10 @@ from typing import Any
 import pytest
 
 from driftscope.outputs.html import write_html
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.outputs.factories_extra import HOSTILE_NAMES, make_round, with_findings
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARGS = CHROMIUM_ARGS
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed (pip install playwright)"

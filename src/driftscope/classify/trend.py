@@ -289,11 +289,9 @@ class PersistenceStep:
 def _raw_level(value: float | None, warning: float, critical: float) -> Severity | None:
     if value is None or not math.isfinite(value):
         return None
-    if value > critical:
-        return Severity.CRITICAL
-    if value > warning:
-        return Severity.WARNING
-    return Severity.NORMAL
+    from driftscope.classify.policy import level
+
+    return level(value, warning, critical)
 
 
 def apply_persistence(
