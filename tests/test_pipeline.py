@@ -56,3 +56,109 @@ def test_edge_cases_are_findings_not_errors():
     assert any("no values" in m for m in f.findings)
     assert any("constant" in m for m in r.feature("const").findings)
     assert r.run.current.rows == 1
+
+
+# -- what a first real user ran into ---------------------------------------------------------
+
+def _clf_data(n=800, seed=0):
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    df["y"] = (df.a + rng.normal(size=n) > 0).astype(int)
+    model = LogisticRegression().fit(df[["a", "b"]].to_numpy(), df.y)  # no column names
+    return df, model
+
+
+def test_model_without_column_names_does_not_get_the_target(tmp_path):
+    import joblib
+
+    df, model = _clf_data()
+    joblib.dump(model, tmp_path / "m.joblib")
+    r = driftscope.run(df, df.sample(300, random_state=1), model=str(tmp_path / "m.joblib"),
+                       target="y")
+    assert r.prediction is not None and r.performance is not None
+    assert r.performance.metrics["accuracy"].current > 0.6
+
+
+def test_current_data_the_model_cannot_score_is_a_finding(tmp_path):
+    import joblib
+
+    df, model = _clf_data()
+    joblib.dump(model, tmp_path / "m.joblib")
+    cur = df.sample(300, random_state=1).reset_index(drop=True)
+    cur.loc[:100, "a"] = np.nan  # LogisticRegression refuses NaN
+    r = driftscope.run(df, cur, model=str(tmp_path / "m.joblib"), target="y")
+    assert r.prediction is None and r.performance is None
+    assert r.feature("a").status is Severity.CRITICAL  # the data drift is still reported
+    assert any("could not score" in f.message for f in r.findings)
+    assert r.status is not Severity.NORMAL
+
+
+def test_labels_that_are_not_model_classes_are_refused(tmp_path):
+    import joblib
+
+    from driftscope.errors import ArtifactError
+
+    df, model = _clf_data()
+    joblib.dump(model, tmp_path / "m.joblib")
+    cur = df.sample(300, random_state=1).reset_index(drop=True)
+    cur["y"] = np.where(cur.y == 1, "malignant", "benign")
+    with pytest.raises(ArtifactError, match="none of which is a class of the model"):
+        driftscope.run(df, cur, model=str(tmp_path / "m.joblib"), target="y")
+
+
+def test_logged_01_predictions_infer_the_positive_class():
+    df, _ = _clf_data()
+    df["p"] = 1 / (1 + np.exp(-df.a))
+    r = driftscope.run(df, df.sample(300, random_state=2), proba_column="p", target="y")
+    assert r.performance is not None and r.performance.metrics["roc_auc"].current > 0.6
+    df["y"] = np.where(df.y == 1, "bad", "good")
+    r = driftscope.run(df, df.sample(300, random_state=2), proba_column="p", target="y")
+    assert r.performance is None
+    assert any("--positive-class" in f.message for f in r.findings)
+
+
+def test_late_labels_are_not_a_target_alert_but_label_shift_is_said():
+    df, _ = _clf_data(n=4000)
+    df["p"] = 1 / (1 + np.exp(-df.a))
+    late = df.sample(2000, random_state=3).reset_index(drop=True)
+    late["y"] = late.y.astype(float)
+    late.loc[:999, "y"] = np.nan  # half the labels have not arrived yet
+    r = driftscope.run(df, late, proba_column="p", target="y")
+    assert r.target is not None and r.target.status is Severity.NORMAL
+    shifted = df.sample(2000, random_state=4).reset_index(drop=True)
+    shifted.loc[:700, "y"] = 1
+    r = driftscope.run(df, shifted, proba_column="p", target="y")
+    assert r.target.status is not Severity.NORMAL
+    assert "label distribution" in r.recommendation
+
+
+def test_baseline_must_match_the_round(tmp_path):
+    import joblib
+
+    from driftscope.errors import ConfigError
+
+    df, model = _clf_data()
+    joblib.dump(model, tmp_path / "m.joblib")
+    plain = driftscope.build_baseline(df)
+    with pytest.raises(ConfigError, match="without a model"):
+        driftscope.run(current=df, baseline=plain, model=str(tmp_path / "m.joblib"))
+    with pytest.raises(ConfigError, match="without --target y"):
+        driftscope.run(current=df, baseline=plain, target="y")
+    with_model = driftscope.build_baseline(df, driftscope.MonitoringConfig(
+        model=str(tmp_path / "m.joblib"), target="y"))
+    other = type(model)(C=0.01).fit(df[["a", "b"]].to_numpy(), df.y)
+    joblib.dump(other, tmp_path / "other.joblib")
+    with pytest.raises(ConfigError, match="not the model the baseline"):
+        driftscope.run(current=df, baseline=with_model, model=str(tmp_path / "other.joblib"),
+                       target="y")
+    ok = driftscope.run(current=df, baseline=with_model, model=str(tmp_path / "m.joblib"),
+                        target="y")
+    assert ok.prediction is not None
+
+
+def test_tiny_batches_say_so():
+    df, _ = _clf_data()
+    r = driftscope.run(df, df.head(5))
+    assert any("only 5 current rows" in f.message for f in r.findings)

@@ -40,7 +40,7 @@ from driftscope.model.performance import (
     label_text,
 )
 from driftscope.model.predict import Predictions, logged_predictions, predict
-from driftscope.profile.model import ColumnProfile, NumericProfile
+from driftscope.profile.model import CategoricalProfile, ColumnProfile, NumericProfile
 from driftscope.progress import Progress
 from driftscope.result import (
     DatasetInfo,
@@ -52,6 +52,9 @@ from driftscope.result import (
     RunResult,
     Severity,
 )
+
+SMALL_BATCH = 30
+"""Fewer current rows than this get a finding: statuses then rarely pass significance."""
 
 
 def _now() -> str:
@@ -112,6 +115,8 @@ class Side:
     engineered: pa.Table | None
     predictions: Predictions | None
     labels: np.ndarray | None
+    prediction_error: str | None = None
+    findings: tuple[Finding, ...] = ()
 
 
 def _prepare(table: pa.Table, cfg: MonitoringConfig, art: Artifacts, side: str,
@@ -143,7 +148,8 @@ def _prepare(table: pa.Table, cfg: MonitoringConfig, art: Artifacts, side: str,
                     f"{' after feature engineering' if art.feature_fn else ''}; fix the "
                     "metadata's features list or the data"
                 )
-        # give the model the columns it reads: the metadata's list, else what it was fit on
+        # give the model the columns it reads: the metadata's list, else what it was fit on,
+        # else every column but the target and the logged / time columns
         wanted = (md.features if md and md.features
                   else [str(c) for c in getattr(art.model, "feature_names_in_", [])])
         if wanted:
@@ -153,16 +159,44 @@ def _prepare(table: pa.Table, cfg: MonitoringConfig, art: Artifacts, side: str,
                     f"the model was fit on column {absent[0]!r} that the {side} data lacks"
                     f"{' after feature engineering' if art.feature_fn else ''}")
             model_input = model_input[wanted]
-        predictions = predict(art.model, model_input, art.positive_class(cfg), side,
-                              Path(art.model_path or "model").name)
+        else:
+            drop = [c for c in model_input.columns if c in _excluded(cfg, target)]
+            model_input = model_input.drop(columns=drop)
+        try:
+            predictions = predict(art.model, model_input, art.positive_class(cfg), side,
+                                  Path(art.model_path or "model").name)
+        except ArtifactError as err:
+            if side == "reference":
+                raise
+            # production data the model cannot score is a finding of the round, not bad input
+            return Side(table=table, engineered=engineered, predictions=None,
+                        labels=_labels(table, target), prediction_error=str(err))
     elif (cfg.proba_column or cfg.prediction_column) and frame is not None:
         predictions = logged_predictions(frame, cfg.proba_column, cfg.prediction_column,
                                          art.positive_class(cfg), side)
-    labels = None
-    if target is not None and target in table.column_names:
-        labels = np.asarray([label_text(v) for v in table.column(target).to_pylist()],
-                            dtype=object)
-    return Side(table=table, engineered=engineered, predictions=predictions, labels=labels)
+    labels = _labels(table, target)
+    findings: list[Finding] = []
+    if labels is not None and predictions is not None and predictions.classes:
+        seen = {v for v in labels if v is not None}
+        foreign = sorted(seen - set(predictions.classes))
+        if seen and foreign == sorted(seen):
+            raise ArtifactError(
+                f"the {side} target {target!r} holds {', '.join(map(repr, foreign[:5]))}, none "
+                f"of which is a class of the model ({', '.join(predictions.classes)}); check "
+                "--target and how the labels are coded"
+            )
+        if foreign:
+            findings.append(Finding(column=target, message=(
+                f"{side} labels {', '.join(map(repr, foreign[:5]))} are not classes of the "
+                f"model ({', '.join(predictions.classes)})")))
+    return Side(table=table, engineered=engineered, predictions=predictions, labels=labels,
+                findings=tuple(findings))
+
+
+def _labels(table: pa.Table, target: str | None) -> np.ndarray | None:
+    if target is None or target not in table.column_names:
+        return None
+    return np.asarray([label_text(v) for v in table.column(target).to_pylist()], dtype=object)
 
 
 def _prediction_profiles(side: Side, reference: Mapping[str, ColumnProfile] | None
@@ -184,10 +218,15 @@ def _prediction_profiles(side: Side, reference: Mapping[str, ColumnProfile] | No
 
 
 def _target_profile(side: Side, target: str | None) -> list[tuple[ColumnSpec, ColumnProfile]]:
+    """The label distribution of the labelled rows: labels that have not arrived yet are not a
+    shift of the labels (the round's findings count them)."""
     if target is None or side.labels is None:
         return []
+    known = [v for v in side.labels if v is not None]
+    if not known:
+        return []
     return [(ColumnSpec(target, "categorical", "target"),
-             profile_categorical(target, pa.array(list(side.labels), type=pa.string())))]
+             profile_categorical(target, pa.array(known, type=pa.string())))]
 
 
 # -- baseline ------------------------------------------------------------------------------
@@ -195,6 +234,30 @@ def _target_profile(side: Side, target: str | None) -> list[tuple[ColumnSpec, Co
 def _excluded(cfg: MonitoringConfig, target: str | None) -> set[str]:
     return {c for c in (target, cfg.proba_column, cfg.prediction_column, cfg.timestamp_column)
             if c}
+
+
+IDENTIFIER_MIN_ROWS = 50
+
+
+def _looks_like_identifier(spec: ColumnSpec, prof: ColumnProfile, table: pa.Table,
+                           cfg: MonitoringConfig) -> bool:
+    """A text or integer column whose every value is distinct (ids, keys, free text): its
+    "drift" is certain and meaningless. Columns the config names explicitly are kept."""
+    from driftscope.config.models import matches
+
+    if matches(spec.name, cfg.categorical) or matches(spec.name, cfg.numerical) or \
+            (cfg.columns is not None and spec.name in cfg.columns):
+        return False
+    if prof.count < IDENTIFIER_MIN_ROWS:
+        return False
+    if isinstance(prof, CategoricalProfile):
+        return len(prof.counts) >= 0.95 * prof.count
+    t = table.schema.field(spec.name).type
+    if isinstance(prof, NumericProfile) and pa.types.is_integer(t) \
+            and prof.sorted_values is not None:
+        v = prof.sorted_values
+        return int(np.count_nonzero(v[1:] != v[:-1])) + 1 == prof.count
+    return False
 
 
 def build_baseline(
@@ -210,11 +273,23 @@ def build_baseline(
     table, source = to_arrow(reference, "reference")
     target = art.target(cfg)
     if target is not None and target not in table.column_names and cfg.target:
-        raise ConfigError(f"target: column {target!r} is not in the reference ({source})")
+        names = table.column_names
+        listed = ", ".join(names[:15]) + (", …" if len(names) > 15 else "")
+        raise ConfigError(f"target: column {target!r} is not in the reference ({source}); "
+                          f"its columns are {listed}")
     specs, findings = infer_columns(table, cfg, _excluded(cfg, target), "raw", source)
     side = _prepare(table, cfg, art, "reference", target)
     prog.stage("profiling reference", len(specs))
     raw = profile_table(table, specs, None, cfg.max_value_bins, cfg.workers, prog.step)
+    ids = [s for s in specs if _looks_like_identifier(s, raw.columns[s.name], table, cfg)]
+    for s in ids:
+        prof = raw.columns[s.name]
+        distinct = len(prof.counts) if isinstance(prof, CategoricalProfile) else prof.count
+        findings.append(Finding(column=s.name, message=(
+            f"column {s.name!r} looks like an identifier ({distinct} distinct values in "
+            f"{prof.count} rows) and is not monitored; list it under {s.type} in the config "
+            "to monitor it anyway")))
+    specs = [s for s in specs if s not in ids]
     columns: list[tuple[ColumnSpec, ColumnProfile]] = [(s, raw.columns[s.name]) for s in specs]
     if side.engineered is not None:
         eng_specs, eng_findings = infer_columns(side.engineered, cfg, set(), "engineered",
@@ -230,7 +305,10 @@ def build_baseline(
     return Baseline(
         source=source, rows=table.num_rows, columns=tuple(columns),
         findings=tuple(findings), model=art.model_info(cfg),
-        settings={"max_value_bins": cfg.max_value_bins, "target": target},
+        settings={"max_value_bins": cfg.max_value_bins, "target": target,
+                  "max_categories": cfg.max_categories,
+                  "feature_engineering": cfg.feature_engineering,
+                  "model_sha256": _sha256(art.model_path) if art.model_path else None},
     )
 
 
@@ -289,7 +367,8 @@ def _select(bl: Baseline, cfg: MonitoringConfig) -> list[ColumnSpec]:
 def _compare_all(pairs: list[tuple[ColumnProfile, ColumnProfile]], cfg: MonitoringConfig,
                  prog: Progress) -> list[ColumnComparison]:
     def one(pair: tuple[ColumnProfile, ColumnProfile]) -> ColumnComparison:
-        out = compare_column(pair[0], pair[1], cfg.psi_pvalue_draws, cfg.seed)
+        out = compare_column(pair[0], pair[1], cfg.psi_pvalue_draws, cfg.seed,
+                             max_categories=cfg.max_categories)
         prog.step()
         return out
 
@@ -300,18 +379,60 @@ def _compare_all(pairs: list[tuple[ColumnProfile, ColumnProfile]], cfg: Monitori
         return list(pool.map(one, pairs))
 
 
-def _performance(cur: Side, art: Artifacts, cfg: MonitoringConfig) -> PerformanceResult | None:
+def _performance(cur: Side, art: Artifacts, cfg: MonitoringConfig
+                 ) -> tuple[PerformanceResult | None, list[Finding]]:
     if cur.labels is None or cur.predictions is None:
-        return None
+        return None, []
     positive = cur.predictions.positive_class or art.positive_class(cfg)
     if positive is None:
-        return None
+        seen = {v for v in cur.labels if v is not None}
+        for neg, pos in (("0", "1"), ("False", "True"), ("false", "true")):
+            if seen and seen <= {neg, pos}:
+                positive = pos
+                break
+    if positive is None:
+        return None, [Finding(message="performance was not measured: the labels are not 0/1 "
+                              "and no positive class was given; set --positive-class")]
     values, n = compute_performance(cur.labels, cur.predictions.proba, cur.predictions.label,
                                     positive)
     baseline = dict(art.metadata.baseline) if art.metadata else {}
     pvalues = deterioration_pvalues(cur.labels, cur.predictions.proba, cur.predictions.label,
                                     positive, values, baseline, cfg.seed)
-    return classify_performance(values, baseline, pvalues, n, cfg)
+    return classify_performance(values, baseline, pvalues, n, cfg), []
+
+
+def _check_baseline(bl: Baseline, cfg: MonitoringConfig, art: Artifacts) -> None:
+    """Refuse a round whose model, target or feature engineering the baseline was not built
+    with: its numbers would silently leave out or mismatch parts of the report."""
+    where = bl.path or bl.source
+    has_pred = bool(bl.by_origin("prediction", "predicted_class"))
+    if (art.model is not None or cfg.proba_column or cfg.prediction_column) and not has_pred:
+        raise ConfigError(f"the baseline {where} was built without a model or prediction "
+                          "columns; rebuild it with the same --model / --proba-column to "
+                          "monitor predictions")
+    built_with = bl.settings.get("model_sha256")
+    if art.model_path and built_with and _sha256(art.model_path) != built_with:
+        raise ConfigError(f"--model {art.model_path} is not the model the baseline {where} "
+                          "was built with; rebuild the baseline with this model")
+    target = art.target(cfg)
+    if target and not bl.by_origin("target") and bl.settings.get("target") != target:
+        raise ConfigError(f"the baseline {where} was built without --target {target}"
+                          f"{' and monitors it as a feature' if bl.get('raw', target) else ''}; "
+                          "rebuild it with --target")
+    fe = bl.settings.get("feature_engineering")
+    if (cfg.feature_engineering or None) != (fe or None) and (fe or cfg.feature_engineering):
+        raise ConfigError(f"the baseline {where} was built with feature_engineering "
+                          f"{fe or 'none'}; use the same one or rebuild the baseline")
+
+
+def _sha256(path: str) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _window(table: pa.Table, column: str | None) -> tuple[str | None, str | None]:
@@ -335,6 +456,7 @@ def run(
     baseline: Baseline | str | os.PathLike[str] | None = None,
     progress: Progress | bool | None = None,
     history: Any = None,
+    source: str | None = None,
     **overrides: Any,
 ) -> RunResult:
     """Run one monitoring round and return its typed result.
@@ -350,6 +472,8 @@ def run(
         A saved baseline folder (``driftscope baseline``) or a :class:`Baseline`.
     progress
         True / False / a :class:`Progress`; default: show progress when stderr is a terminal.
+    source
+        How the result names the current data (default: its path, or the table's type).
     history
         A history store (:class:`driftscope.outputs.history.HistoryStore`) with earlier rounds:
         feature statuses then also follow trends and persistence over those rounds.
@@ -376,10 +500,12 @@ def run(
     art = Artifacts.load(cfg)
     if baseline is not None:
         bl = baseline if isinstance(baseline, Baseline) else load_baseline(baseline)
+        _check_baseline(bl, cfg, art)
     else:
         bl = build_baseline(reference, cfg, art, prog)
     target = art.target(cfg) or bl.settings.get("target")
     cur_table, cur_source = to_arrow(current, "current")
+    cur_source = source or cur_source
     raw_specs = _select(bl, cfg)
     check_current(raw_specs, cur_table, cur_source, bl.source)
     cur = _prepare(cur_table, cfg, art, "current", target)
@@ -424,14 +550,30 @@ def run(
     prediction: FeatureResult | None = singles.get("prediction")
     predicted_class = singles.get("predicted_class")
     target_result = singles.get("target")
-    performance = _performance(cur, art, cfg)
+    performance, perf_findings = _performance(cur, art, cfg)
     pred_status = prediction
     if prediction is None and predicted_class is not None:
         pred_status = predicted_class
     status, reason = round_status(features, cfg, pred_status, performance)
-    findings = list(bl.findings)
+    findings = list(bl.findings) + list(cur.findings) + perf_findings
     for f in features:
         findings += [Finding(column=f.name, message=m) for m in f.findings]
+    if cur.prediction_error is not None:
+        # a model that cannot score production data is itself an alert
+        findings.append(Finding(message=f"the model could not score the current data: "
+                                f"{cur.prediction_error}"))
+        status = Severity.worst([status, Severity.WARNING])
+        reason = f"{reason.rstrip('.')}; the model could not score the current data."
+    if cur.labels is not None:
+        unlabelled = sum(v is None for v in cur.labels)
+        if unlabelled:
+            findings.append(Finding(column=target, message=(
+                f"{unlabelled} of {len(cur.labels)} current rows have no label (yet): target "
+                "drift and performance use the labelled rows only")))
+    if cur_table.num_rows < SMALL_BATCH:
+        findings.append(Finding(message=(
+            f"only {cur_table.num_rows} current rows: drift alerts need statistical "
+            "significance, which so few rows rarely reach; judge the numbers, not the status")))
     if cur.labels is None and (cur.predictions is not None):
         findings.append(Finding(message="the current data has no labels"
                                 f"{f' (no column {target!r})' if target else ''}: "
@@ -460,7 +602,10 @@ def run(
         ),
         status=status,
         reason=reason,
-        recommendation=recommend(status, features, pred_status, performance),
+        recommendation=(recommend(status, features, pred_status, performance, target_result)
+                        if cur.prediction_error is None else
+                        "Investigate why the model could not score the current data "
+                        "(see the findings) before trusting this round."),
         features=tuple(features),
         counts=counts,
         prediction=prediction,

@@ -50,6 +50,7 @@ FIELD_TESTS = {
     "workers": "test_workers",
     "trend": "test_trend_over_chunked_rounds",
     "plot_features": "test_plot_features_on_request",
+    "max_categories": "test_max_categories_and_identifiers_keep_long_tails_honest",
     "persistence": "test_persistence_over_chunked_rounds",
 }
 

@@ -32,7 +32,7 @@ def _eq(p: float) -> str:
 
 
 def _fmt_p(p: float) -> str:
-    return f"{p:.2g}" if p >= 1e-4 else f"{p:.1e}"
+    return f"{p:.3g}" if p >= 1e-4 else f"{p:.1e}"
 
 
 def level(value: float, warning: float, critical: float) -> Severity:
@@ -269,15 +269,30 @@ def recommend(
     features: Sequence[FeatureResult],
     prediction: FeatureResult | None,
     performance: PerformanceResult | None,
+    target: FeatureResult | None = None,
 ) -> str:
     """One sentence on what to do, derived from the statuses."""
+    text = _recommend(status, features, prediction, performance)
+    if target is not None and target.status is not Severity.NORMAL:
+        text = (f"{text.rstrip('.')}; the label distribution ({target.name}) shifted too, "
+                "so the baseline performance may no longer apply.")
+    return text
+
+
+def _recommend(
+    status: Severity,
+    features: Sequence[FeatureResult],
+    prediction: FeatureResult | None,
+    performance: PerformanceResult | None,
+) -> str:
     drifted = sorted((f for f in features if f.status is not Severity.NORMAL),
                      key=lambda f: (-f.status.rank, -f.metrics.psi))
     names = ", ".join(f.name for f in drifted[:5]) + (", …" if len(drifted) > 5 else "")
     if performance is not None and performance.status is Severity.CRITICAL:
         return ("Retrain the model: its performance fell well below the baseline"
                 + (f"; the inputs that moved most are {names}." if drifted else
-                   " although the inputs look stable (concept drift)."))
+                   " although no input drift is significant (concept drift, or a batch too "
+                   "small to show it)."))
     if status is Severity.CRITICAL:
         pred = (" and the predictions shifted" if prediction is not None
                 and prediction.status is not Severity.NORMAL else "")

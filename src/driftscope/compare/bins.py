@@ -20,6 +20,8 @@ class AlignedBins:
     uppers: tuple[float | None, ...]
     reference: NDArray[np.int64]
     current: NDArray[np.int64]
+    other_new: int = 0
+    """Current rows of new categories folded into the "(other)" bin."""
 
     @property
     def reference_shares(self) -> NDArray[np.float64]:
@@ -38,6 +40,7 @@ class AlignedBins:
         for kind, r, c in zip(self.kinds, self.reference.tolist(), self.current.tolist()):
             if kind == "unseen" or (kind == "category" and r == 0):
                 total += c
+        total += self.other_new
         return total
 
 
@@ -45,10 +48,21 @@ def _fmt(v: float) -> str:
     return f"{v:.6g}"
 
 
-def align(reference: ColumnProfile, current: ColumnProfile) -> AlignedBins:
-    """Put both profiles on the same bins; a missing bin is added when either side has any."""
+def align(reference: ColumnProfile, current: ColumnProfile,
+          max_categories: int | None = None) -> AlignedBins:
+    """Put both profiles on the same bins; a missing bin is added when either side has any.
+
+    Categories: one bin per category seen in either side. When the reference has more than
+    ``max_categories`` categories, those beyond the most frequent ``max_categories`` share one
+    "(other)" bin with the new categories that are rarer than the least frequent kept one
+    (and than 1 / ``max_categories``):
+    with thousands of rare categories every share falls below PSI's 0.0001 floor and PSI
+    would measure the floor, not the data. New categories are still counted by
+    ``unseen_share`` (the bin records how many rows they hold).
+    """
     labels: list[str] = []
     kinds: list[str] = []
+    other_new = 0
     lowers: list[float | None] = []
     uppers: list[float | None] = []
     if isinstance(reference, NumericProfile) and isinstance(current, NumericProfile):
@@ -75,16 +89,33 @@ def align(reference: ColumnProfile, current: ColumnProfile) -> AlignedBins:
             lowers.append(None)
             uppers.append(None)
     elif isinstance(reference, CategoricalProfile) and isinstance(current, CategoricalProfile):
-        cats = list(reference.counts)
+        cats = sorted(reference.counts, key=lambda k: (-reference.counts[k], k))
         new = [k for k in current.counts if k not in reference.counts]
         new.sort(key=lambda k: (-current.counts[k], k))
-        ref_counts = [reference.counts[k] for k in cats] + [0] * len(new)
-        cur_counts = [current.counts.get(k, 0) for k in cats] + [current.counts[k] for k in new]
-        for k in cats + new:
-            labels.append(k)
-            kinds.append("category")
-            lowers.append(None)
-            uppers.append(None)
+        kept, rest = cats, []
+        kept_new, rest_new = new, []
+        if max_categories is not None and len(cats) > max_categories:
+            # a long tail: what is not among the most frequent reference categories, new
+            # categories included, shares one bin, unless a new one is as common as them
+            kept, rest = cats[:max_categories], cats[max_categories:]
+            floor = max(reference.counts[kept[-1]] / max(reference.count, 1),
+                        1 / max_categories)
+            cur_total = max(current.count, 1)
+            kept_new = [k for k in new if current.counts[k] / cur_total >= floor]
+            rest_new = [k for k in new if current.counts[k] / cur_total < floor]
+        ref_counts = [reference.counts[k] for k in kept] + [0] * len(kept_new)
+        cur_counts = ([current.counts.get(k, 0) for k in kept]
+                      + [current.counts[k] for k in kept_new])
+        labels += kept + kept_new
+        kinds += ["category"] * (len(kept) + len(kept_new))
+        if rest or rest_new:
+            labels.append(f"(other: {len(rest)} rarer and {len(rest_new)} new categories)")
+            kinds.append("other")
+            ref_counts.append(sum(reference.counts[k] for k in rest))
+            other_new = sum(current.counts[k] for k in rest_new)
+            cur_counts.append(sum(current.counts.get(k, 0) for k in rest) + other_new)
+        lowers += [None] * (len(labels) - len(lowers))
+        uppers += [None] * (len(labels) - len(uppers))
     else:
         raise TypeError(f"profiles of {reference.name!r} have different types")
     if reference.missing or current.missing:
@@ -101,4 +132,5 @@ def align(reference: ColumnProfile, current: ColumnProfile) -> AlignedBins:
         uppers=tuple(uppers),
         reference=np.asarray(ref_counts, dtype=np.int64),
         current=np.asarray(cur_counts, dtype=np.int64),
+        other_new=other_new,
     )

@@ -95,9 +95,10 @@ def compare_column(
     draws: int = 2000,
     seed: int = 0,
     metrics: tuple[str, ...] | None = None,
+    max_categories: int | None = None,
 ) -> ColumnComparison:
     """Compute every registered metric (or ``metrics``) for one column."""
-    bins = align(reference, current)
+    bins = align(reference, current, max_categories)
     inp = MetricInput(reference=reference, current=current, bins=bins, draws=draws, seed=seed)
     values = {name: get_metric(name)(inp) for name in (metrics or registered())}
     distribution = None

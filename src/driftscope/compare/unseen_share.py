@@ -1,9 +1,12 @@
 """Share of current rows in categories (or, for value-binned numbers, values) the reference
 never had, and a one-sided test against the share a reference could have missed.
 
-A category absent from n reference rows may still have a true share up to about 3/n (the
-"rule of three", a 95 % upper bound). The p-value is the binomial test of k unseen rows out of m
-current rows against p₀ = min(1, 3/n): ``binom.sf(k − 1, m, p₀)``.
+How much probability mass can a reference of n rows miss? At least the "rule of three" bound
+3/n (a 95 % upper bound for a category never seen), and for a long-tailed column the
+Good–Turing estimate N₁/n, where N₁ is the number of categories seen exactly once (Good, 1953,
+"The population frequencies of species and the estimation of population parameters"). The
+p-value is the binomial test of k unseen rows out of m current rows against
+p₀ = min(1, max(3/n, N₁/n)): ``binom.sf(k − 1, m, p₀)``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,17 @@ from __future__ import annotations
 from scipy import stats
 
 from driftscope.compare.registry import MetricInput, MetricValue, metric
+from driftscope.profile.model import CategoricalProfile, NumericProfile
+
+
+def singletons(inp: MetricInput) -> int:
+    """Reference categories (or values, for value-binned numbers) seen exactly once."""
+    ref = inp.reference
+    if isinstance(ref, CategoricalProfile):
+        return sum(1 for c in ref.counts.values() if c == 1)
+    if isinstance(ref, NumericProfile) and ref.binning.kind == "value":
+        return int((ref.counts[:-1] == 1).sum())
+    return 0
 
 
 @metric("unseen_share")
@@ -21,6 +35,6 @@ def unseen_share(inp: MetricInput) -> MetricValue:
     share = k / m if m else 0.0
     if k == 0:
         return MetricValue(value=share, pvalue=1.0)
-    p0 = min(1.0, 3.0 / n) if n else 1.0
+    p0 = min(1.0, max(3.0, float(singletons(inp))) / n) if n else 1.0
     p = float(stats.binom.sf(k - 1, m, p0)) if p0 < 1 else 1.0
-    return MetricValue(value=share, pvalue=p, extra={"unseen_rows": k})
+    return MetricValue(value=share, pvalue=p, extra={"unseen_rows": k, "missable_share": p0})

@@ -127,6 +127,9 @@ class MonitoringConfig(_Frozen):
     ignore: list[str] = Field(default_factory=list, description="never monitor these (globs)")
     categorical: list[str] = Field(default_factory=list, description="treat as categorical (globs)")
     numerical: list[str] = Field(default_factory=list, description="treat as numerical (globs)")
+    max_categories: int = Field(
+        100, ge=2, description="categories beyond the N most frequent in the reference share "
+        "one '(other)' bin; beyond 10 new ones, the rest share '(other new)'")
     max_value_bins: int = Field(
         20, ge=1, description="numbers with at most this many distinct values are binned by value"
     )

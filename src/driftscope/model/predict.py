@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,16 +21,21 @@ class Predictions:
     proba: NDArray[np.float64] | None
     label: NDArray[np.object_] | None
     positive_class: str | None
+    classes: tuple[str, ...] = ()
 
 
 def _positive_index(classes: list[str], positive: str | None, where: str) -> tuple[int, str]:
     if positive is None:
         if len(classes) != 2:
             raise ArtifactError(
-                f"{where}: the model has {len(classes)} classes; set positive_class in the "
-                "metadata or config"
+                f"{where}: the model has {len(classes)} classes ({', '.join(classes[:10])}); "
+                "name the one to monitor with --positive-class (or positive_class in the "
+                "metadata); the others count as negative (one-vs-rest)"
             )
         return 1, classes[1]
+    folded = [c.lower() for c in classes]
+    if positive not in classes and positive.lower() in folded:
+        positive = classes[folded.index(positive.lower())]
     if positive not in classes:
         raise ArtifactError(
             f"{where}: positive_class {positive!r} is not one of the model's classes "
@@ -42,8 +48,10 @@ def predict(model: Any, frame: pd.DataFrame, positive_class: str | None, side: s
             model_name: str = "model") -> Predictions:
     """Run the model on ``frame``; failures are ArtifactErrors naming the side."""
     try:
-        proba = np.asarray(model.predict_proba(frame), dtype=np.float64)
-        labels = np.asarray(model.predict(frame))
+        with warnings.catch_warnings():  # the model's own warnings are not for the terminal
+            warnings.simplefilter("ignore")
+            proba = np.asarray(model.predict_proba(frame), dtype=np.float64)
+            labels = np.asarray(model.predict(frame))
     except Exception as err:  # noqa: BLE001 - the model may raise anything
         msg = str(err).splitlines()[0] if str(err) else ""
         raise ArtifactError(
@@ -57,7 +65,7 @@ def predict(model: Any, frame: pd.DataFrame, positive_class: str | None, side: s
     idx, pos = _positive_index(classes, positive_class, model_name)
     return Predictions(proba=proba[:, idx],
                        label=np.asarray([label_text(v) for v in labels], dtype=object),
-                       positive_class=pos)
+                       positive_class=pos, classes=tuple(classes))
 
 
 def logged_predictions(frame: pd.DataFrame, proba_column: str | None,

@@ -296,7 +296,7 @@ _CONTRIB_X, _CONTRIB_W = 575.0, 85.0
 def _bar_chart(bins: tuple[Bin, ...]) -> BarChart:
     shown = list(bins)
     if len(shown) > _MAX_BARS:
-        keep = {i for i, b in enumerate(bins) if b.kind in ("missing", "unseen")}
+        keep = {i for i, b in enumerate(bins) if b.kind in ("missing", "unseen", "other")}
         for i in sorted(range(len(bins)), key=lambda i: -abs(bins[i].psi_contribution)):
             if len(keep) >= _MAX_BARS:
                 break

@@ -434,7 +434,7 @@ def _categories_shown(bins: Sequence[Bin]) -> list[Bin]:
     """At most 25 bins: missing/unseen always, then the largest PSI contributions."""
     if len(bins) <= _MAX_CATEGORIES:
         return list(bins)
-    keep = {i for i, b in enumerate(bins) if b.kind in ("missing", "unseen")}
+    keep = {i for i, b in enumerate(bins) if b.kind in ("missing", "unseen", "other")}
     ranked = sorted(range(len(bins)), key=lambda i: -abs(bins[i].psi_contribution))
     for i in ranked:
         if len(keep) >= _MAX_CATEGORIES:
