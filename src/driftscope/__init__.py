@@ -20,6 +20,7 @@ from driftscope.errors import (
     InputError,
     SchemaError,
 )
+from driftscope.outputs.writer import write_outputs
 from driftscope.pipeline import build_baseline, run
 from driftscope.result import FeatureResult, RunResult, Severity
 
@@ -44,4 +45,5 @@ __all__ = [
     "load_config",
     "run",
     "save_baseline",
+    "write_outputs",
 ]

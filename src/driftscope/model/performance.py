@@ -12,7 +12,6 @@ import warnings
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn import metrics as skm
 
 LOWER_IS_BETTER = ("log_loss", "brier")
 
@@ -52,6 +51,8 @@ def compute_performance(
     label: NDArray[np.object_] | None, positive_class: str,
 ) -> tuple[dict[str, float | None], int]:
     """Metric values on the rows that have a label (and a prediction); and that row count."""
+    from sklearn import metrics as skm
+
     y, pred, p = _labelled(y_true, proba, label, positive_class)
     n = int(y.shape[0])
     out: dict[str, float | None] = {}
