@@ -513,12 +513,17 @@ def test_ten_thousand_categories_stay_fast(cli: Cli, tmp_path: Path) -> None:
     ref.to_parquet(tmp_path / "ref.parquet")
     cur.to_csv(tmp_path / "cur.csv", index=False)
     started = time.perf_counter()
-    result, report = round_(cli, tmp_path / "out", tmp_path / "ref.parquet", tmp_path / "cur.csv")
+    # every value distinct: an identifier unless named; named, 10,001 categories are compared
+    result, report = round_(cli, tmp_path / "out", tmp_path / "ref.parquet", tmp_path / "cur.csv",
+                            config={"categorical": ["customer"], "max_categories": 20_000})
     elapsed = time.perf_counter() - started
     customer = feature(report, "customer")
     assert customer["type"] == "categorical"
     assert len(customer["bins"]) > k
     assert 0.0 < customer["metrics"]["unseen_share_current"] < 0.1
+    _, grouped = round_(cli, tmp_path / "g", tmp_path / "ref.parquet", tmp_path / "cur.csv",
+                        config={"categorical": ["customer"]})
+    assert len(feature(grouped, "customer")["bins"]) <= 101
     # measured about 3 s on 2 cores: half JSON-schema validation, a third PSI null draws
     assert elapsed < 20, f"{elapsed:.1f} s for 10,001 categories"
 
@@ -1446,3 +1451,212 @@ def test_plot_features_on_request(cli: Cli, data: DataFiles, tmp_path: Path, via
     plotted = {f["name"]: f["plot"] for f in result.report(out)["features"] if f.get("plot")}
     assert list(plotted) == [wanted]
     assert (out / plotted[wanted]).read_bytes()[:4] == b"\x89PNG"
+
+
+def _long_tail(tmp_path: Path) -> tuple[Path, Path]:
+    """Two independent samples of one population: an id, a 5,000-category long tail, a
+    normal column. Nothing drifted."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    weights = 1 / np.arange(1, 5001) ** 0.7
+    weights /= weights.sum()
+
+    def sample(n: int, start: int) -> pd.DataFrame:
+        return pd.DataFrame({
+            "customer_id": np.arange(start, start + n),
+            "zip": [f"z{k}" for k in rng.choice(5000, n, p=weights)],
+            "x": rng.normal(size=n),
+        })
+
+    sample(20_000, 0).to_parquet(tmp_path / "ref.parquet")
+    sample(5_000, 20_000).to_parquet(tmp_path / "cur.parquet")
+    return tmp_path / "ref.parquet", tmp_path / "cur.parquet"
+
+
+def test_max_categories_and_identifiers_keep_long_tails_honest(cli: Cli, tmp_path: Path
+                                                               ) -> None:
+    ref, cur = _long_tail(tmp_path)
+    grouped, report = round_(cli, tmp_path / "g", ref, cur)
+    assert statuses(report) == {"zip": "NORMAL", "x": "NORMAL"}  # no identifier, no alarm
+    assert any("customer_id" in (f.get("column") or "") and "identifier" in f["message"]
+               for f in report["findings"])
+    zip_bins = next(f for f in report["features"] if f["name"] == "zip")["bins"]
+    assert len(zip_bins) <= 100 + 1 + 1 + 10 and any("(other" in b["label"] for b in zip_bins)
+    # one bin per category: the 0.0001 floor dominates PSI
+    _, flat = round_(cli, tmp_path / "f", ref, cur,
+                     config={"max_categories": 100_000, "numerical": ["customer_id"]})
+    by_name = {f["name"]: f for f in flat["features"]}
+    assert by_name["zip"]["metrics"]["psi"] > 10 * next(
+        f for f in report["features"] if f["name"] == "zip")["metrics"]["psi"]
+    assert "customer_id" in by_name  # named explicitly: monitored
+
+
+# =========================================================================================
+# QA fixes: usage, --fail-on, chunks, delimiters, feature engineering in the working folder
+# =========================================================================================
+
+def _reference_and_baseline(tmp: Path, data: DataFiles, via: str) -> list[Any]:
+    both = {"reference": str(data.ref_csv), "baseline": str(tmp / "bl")}
+    if via == "flags":
+        return _run(data, data.same_csv, "--baseline", tmp / "bl")
+    if via == "yaml":
+        return ["run", "--current", data.same_csv, "--config", write_yaml(tmp / "c.yaml", both)]
+    return ["run", "--current", data.same_csv, "--baseline", tmp / "bl", "--config",
+            write_yaml(tmp / "c.yaml", {"reference": both["reference"]})]
+
+
+@pytest.mark.parametrize(("via", "expected"), [
+    ("flags", ["--reference and --baseline are both given"]),
+    ("yaml", ["'reference' in", "c.yaml and 'baseline' in", "c.yaml are both given"]),
+    ("mixed", ["'reference' in", "c.yaml and --baseline are both given"]),
+])
+def test_reference_and_baseline_together_is_a_usage_error(
+    cli: Cli, data: DataFiles, tmp_path: Path, earlier_round: Path, via: str,
+    expected: list[str]
+) -> None:
+    assert cli("baseline", "--reference", data.ref_csv, "--out", tmp_path / "bl").code == 0
+    before = files_state(earlier_round)
+    result = cli(*_reference_and_baseline(tmp_path, data, via), "--out", earlier_round)
+    assert result.code == 2 and result.out == ""
+    assert result.err.count("\n") == 1 and result.err.startswith("driftscope run: ")
+    for text in [*expected, "choose one"]:
+        assert text in result.err, result.err
+    assert files_state(earlier_round) == before
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_fail_on_says_why_the_exit_code_is_1(cli: Cli, data: DataFiles, tmp_path: Path,
+                                             quiet: bool) -> None:
+    extra = ["--quiet"] if quiet else []
+    failed, report = round_(cli, tmp_path / "a", data.ref_csv, data.drift_csv, "--fail-on",
+                            "critical", *extra)
+    assert failed.code == 1 and report["status"] == "CRITICAL"
+    assert failed.err == ("driftscope: round status CRITICAL reached --fail-on critical: "
+                          "exit 1\n")
+    assert (failed.out == "") is quiet
+    warned, _ = round_(cli, tmp_path / "b", data.ref_csv, data.drift_csv, "--fail-on",
+                       "warning", *extra)
+    assert warned.err == "driftscope: round status CRITICAL reached --fail-on warning: exit 1\n"
+    passed, _ = round_(cli, tmp_path / "c", data.ref_csv, data.same_csv, "--fail-on",
+                       "critical", *extra)
+    assert passed.code == 0 and passed.err == ""
+
+
+def test_fail_on_with_chunks_names_the_worst_chunk_status(cli: Cli, data: DataFiles,
+                                                          tmp_path: Path) -> None:
+    pd.concat([pd.read_csv(data.drift_csv).iloc[:200], pd.read_csv(data.same_csv).iloc[:200]]
+              ).to_csv(tmp_path / "cur.csv", index=False)
+    result = cli("run", "--reference", data.ref_csv, "--current", tmp_path / "cur.csv",
+                 "--out", tmp_path / "out", *FAST, "--chunk-size", "200", "--fail-on",
+                 "critical", "--quiet")
+    assert result.code == 1 and result.out == ""
+    assert result.err == "driftscope: round status CRITICAL reached --fail-on critical: exit 1\n"
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_chunk_by_says_how_many_rows_had_no_time(cli: Cli, data: DataFiles, tmp_path: Path,
+                                                 quiet: bool) -> None:
+    cur = pd.read_csv(data.drift_csv)
+    cur.loc[cur.index[:7], "ts"] = None
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    result = cli("run", "--reference", data.ref_csv, "--current", tmp_path / "cur.csv",
+                 "--out", tmp_path / "out", *FAST, "--chunk-by", "month",
+                 "--timestamp-column", "ts", *(["--quiet"] if quiet else []))
+    assert result.code == 0, result.err
+    line = ("driftscope: 7 rows have no value in 'ts' and belong to no period; they were "
+            "left out")
+    assert (line in result.out.splitlines()) is not quiet
+    assert result.err == ""
+    if not quiet:
+        chunks = [ln for ln in result.out.splitlines() if ln.startswith("driftscope: chunk ")]
+        assert sum(int(ln.rsplit("(", 1)[1].split()[0]) for ln in chunks) == 400 - 7
+    every = cli("run", "--reference", data.ref_csv, "--current", data.drift_csv,
+                "--out", tmp_path / "all", *FAST, "--chunk-by", "month",
+                "--timestamp-column", "ts")
+    assert "left out" not in every.out
+    cur.loc[cur.index[1:7], "ts"] = CHUNK_DATES[0]
+    cur.to_csv(tmp_path / "one.csv", index=False)
+    one = cli("run", "--reference", data.ref_csv, "--current", tmp_path / "one.csv",
+              "--out", tmp_path / "one", *FAST, "--chunk-by", "month", "--timestamp-column", "ts")
+    assert ("driftscope: 1 row has no value in 'ts' and belongs to no period; it was left out"
+            in one.out.splitlines())
+
+
+@pytest.mark.parametrize(("args", "label"), [
+    (["--chunk-by", "day", "--timestamp-column", "ts"], CHUNK_DATES[-1]),
+    (["--chunk-by", "month", "--timestamp-column", "ts"], "2026-02"),
+    (["--chunk-size", "150"], "rows 300-399"),
+])
+def test_chunk_rounds_name_their_source(cli: Cli, data: DataFiles, tmp_path: Path,
+                                        args: list[str], label: str) -> None:
+    result = cli("run", "--reference", data.ref_csv, "--current", data.drift_csv,
+                 "--out", tmp_path, *FAST, *args)
+    assert result.code == 0, result.err
+    assert result.report(tmp_path)["run"]["current"]["source"] == f"{data.drift_csv} [{label}]"
+
+
+def test_chunk_sources_in_the_history(cli: Cli, data: DataFiles, tmp_path: Path) -> None:
+    history = pytest.importorskip("driftscope.outputs.history")
+    result = cli("run", "--reference", data.ref_csv, "--current", data.drift_csv, "--out",
+                 tmp_path, "--plots", "none", "--no-html", "--chunk-by", "week",
+                 "--timestamp-column", "ts")
+    assert result.code == 0, result.err
+    store = history.HistoryStore(tmp_path / "driftscope_history.db", create=False)
+    try:
+        sources = sorted(store.load(r.run_id).run.current.source for r in store.runs())
+    finally:
+        store.close()
+    assert sources == [f"{data.drift_csv} [{week}]" for week in
+                       ("2026-W05", "2026-W06", "2026-W07")]
+
+
+def test_a_semicolon_csv_reads_like_a_comma_csv(cli: Cli, data: DataFiles,
+                                                tmp_path: Path) -> None:
+    pd.read_csv(data.drift_csv).to_csv(tmp_path / "semi.csv", sep=";", index=False)
+    _, comma = round_(cli, tmp_path / "comma", data.ref_csv, data.drift_csv)
+    _, semi = round_(cli, tmp_path / "semi", data.ref_csv, tmp_path / "semi.csv")
+    assert [f["metrics"] for f in semi["features"]] == pytest.approx(
+        [f["metrics"] for f in comma["features"]])
+
+
+def test_a_decimal_comma_csv_is_explained(cli: Cli, data: DataFiles, tmp_path: Path) -> None:
+    pd.read_csv(data.drift_csv).to_csv(tmp_path / "de.csv", sep=";", decimal=",", index=False)
+    result = cli("run", "--reference", data.ref_csv, "--current", tmp_path / "de.csv",
+                 "--out", tmp_path / "out", *FAST)
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "de.csv: column 'age' holds string values but the reference holds numbers " \
+           "(decimal comma? values like" in result.err
+
+
+def test_a_quoted_header_line_is_explained(cli: Cli, data: DataFiles, tmp_path: Path) -> None:
+    lines = pd.read_csv(data.drift_csv).to_csv(sep=";", index=False).splitlines()
+    (tmp_path / "q.csv").write_text("\n".join(f'"{ln}"' for ln in lines) + "\n", "utf-8")
+    result = cli("run", "--reference", data.ref_csv, "--current", tmp_path / "q.csv",
+                 "--out", tmp_path / "out", *FAST)
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "q.csv: the header reads as one single column" in result.err
+    assert "semicolons" in result.err and "missing" not in result.err
+
+
+def test_feature_engineering_from_the_working_directory(cli: Cli, data: DataFiles,
+                                                        tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import uuid
+
+    name = f"fe_{uuid.uuid4().hex[:8]}"
+    (tmp_path / f"{name}.py").write_text(
+        "def engineer(df):\n    return df.assign(age_per_child=df['age'] / (1 + df['children']))\n",
+        encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    try:
+        _, report = round_(cli, tmp_path / "out", data.ref_csv, data.drift_csv,
+                           "--feature-engineering", f"{name}:engineer")
+        assert "age_per_child" in names(report)
+        missing = cli("run", "--reference", data.ref_csv, "--current", data.drift_csv, *FAST,
+                      "--out", tmp_path / "x", "--feature-engineering", "no_such_fe:engineer")
+        assert missing.code == 2 and "is the module on PYTHONPATH?" in missing.err
+    finally:
+        sys.modules.pop(name, None)

@@ -207,7 +207,7 @@ class _History:
 def cmd_run(ns: argparse.Namespace) -> int:
     from driftscope.config.loader import load_config
     from driftscope.errors import InputError
-    from driftscope.inputs.chunking import chunk_table
+    from driftscope.inputs.chunking import split_table
     from driftscope.inputs.readers import read_table
     from driftscope.outputs.writer import write_outputs
     from driftscope.pipeline import Artifacts, build_baseline, run
@@ -219,15 +219,26 @@ def cmd_run(ns: argparse.Namespace) -> int:
         raise UsageError("driftscope run: --current is required (or 'current' in the config)")
     if cfg.reference is None and cfg.baseline is None:
         raise UsageError("driftscope run: give --reference or --baseline")
+    if cfg.reference is not None and cfg.baseline is not None:
+        raise UsageError(f"driftscope run: {_given(ns, 'reference')} and "
+                         f"{_given(ns, 'baseline')} are both given; choose one (a baseline "
+                         "already holds the profile of its reference)")
     history = _History(ns, cfg.out)
     out = Path(cfg.out)
     try:
         if ns.chunk_by is not None or ns.chunk_size is not None:
             table = read_table(cfg.current)
-            chunks = chunk_table(table, ns.chunk_by, cfg.timestamp_column, ns.chunk_size)
+            chunks, left_out = split_table(table, ns.chunk_by, cfg.timestamp_column,
+                                           ns.chunk_size)
             if not chunks:
                 raise InputError(f"{cfg.current}: no row has a time in column "
                                  f"{cfg.timestamp_column!r}; nothing to split by {ns.chunk_by}")
+            if left_out and not ns.quiet:
+                col = repr(cfg.timestamp_column)
+                print(f"driftscope: 1 row has no value in {col} and belongs to no period; it "
+                      "was left out" if left_out == 1 else
+                      f"driftscope: {left_out} rows have no value in {col} and belong to no "
+                      "period; they were left out")
             art = Artifacts.load(cfg)
             baseline: Any = cfg.baseline
             if baseline is None:
@@ -238,7 +249,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
             for i, (label, chunk) in enumerate(chunks, 1):
                 # each chunk is a whole round: recorded before the next one reads the history
                 result = run(current=chunk, config=cfg, baseline=baseline,
-                             history=history.past())
+                             history=history.past(), source=f"{cfg.current} [{label}]")
                 if i < len(chunks):
                     history.record(result)
                 results.append((label, result))
@@ -259,8 +270,17 @@ def cmd_run(ns: argparse.Namespace) -> int:
     if cfg.fail_on is not None:  # with chunks: the worst chunk decides
         level = Severity.WARNING if cfg.fail_on == "warning" else Severity.CRITICAL
         if reached.rank >= level.rank:
+            print(f"driftscope: round status {reached.value} reached --fail-on {cfg.fail_on}: "
+                  f"exit {EXIT_FAIL_ON}", file=sys.stderr)
             return EXIT_FAIL_ON
     return EXIT_OK
+
+
+def _given(ns: argparse.Namespace, key: str) -> str:
+    """How a setting of ``run`` was given, for messages: its flag or its key in the config."""
+    if getattr(ns, key, None) is not None or ns.config is None:
+        return f"--{key.replace('_', '-')}"
+    return f"{key!r} in {ns.config}"
 
 
 def _write(write_outputs: Any, result: Any, out: Path, cfg: Any) -> Any:

@@ -7,6 +7,7 @@ report can be rebuilt from a stored result without the data.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import enum
 import json
@@ -25,6 +26,12 @@ class Severity(str, enum.Enum):
     NORMAL = "NORMAL"
     WARNING = "WARNING"
     CRITICAL = "CRITICAL"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
 
     @property
     def rank(self) -> int:
@@ -59,7 +66,7 @@ class Bin:
     reference_share: float
     current_share: float
     psi_contribution: float
-    kind: Literal["range", "value", "category", "unseen", "missing"] = "range"
+    kind: Literal["range", "value", "category", "other", "unseen", "missing"] = "range"
 
 
 @dataclass(frozen=True)
@@ -193,11 +200,30 @@ class RunResult:
 
     # -- convenience -------------------------------------------------------------------
     def feature(self, name: str) -> FeatureResult:
-        """The result of the feature called ``name`` (KeyError when absent)."""
+        """The result of the feature called ``name`` (KeyError naming the features when absent)."""
         for f in self.features:
             if f.name == name:
                 return f
-        raise KeyError(name)
+        names = [f.name for f in self.features]
+        shown = ", ".join(repr(n) for n in names[:20]) + (", …" if len(names) > 20 else "")
+        raise _FeatureKeyError(f"no feature {name!r} in this result; features: "
+                               f"{shown or 'none'}")
+
+    def __repr__(self) -> str:
+        """One short line; the full result would print megabytes in a notebook."""
+        counts = collections.Counter(f.status for f in self.features)
+        alerts = ", ".join(f"{counts[s]} {s.value}" for s in (Severity.CRITICAL, Severity.WARNING)
+                           if counts[s])
+        current = self.run.current
+        return (f"RunResult(status={self.status.value}, features={len(self.features)}"
+                f"{f' [{alerts}]' if alerts else ''}, run={self.run.id!r}, "
+                f"current={current.source!r} ({current.rows} rows))")
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the HTML report inline."""
+        from driftscope.outputs.html import render_html
+
+        return render_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (dicts, lists, str, int, float, None)."""
@@ -211,18 +237,30 @@ class RunResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
-        version = str(data.get("schema_version", ""))
-        if not version.startswith("1."):
-            from driftscope.errors import InputError
-
-            raise InputError(
-                f"result has schema_version {version!r}; this driftscope reads 1.x results"
-            )
+        check_schema_version(data)
         return typing.cast(RunResult, _from_plain(cls, data))
 
     @classmethod
     def from_json(cls, text: str) -> RunResult:
         return cls.from_dict(json.loads(text))
+
+
+class _FeatureKeyError(KeyError):
+    """A KeyError whose message reads as a sentence (KeyError quotes its message)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def check_schema_version(data: dict[str, Any]) -> None:
+    """Refuse a result another major version of driftscope wrote (InputError)."""
+    version = str(data.get("schema_version", ""))
+    if not version.startswith("1."):
+        from driftscope.errors import InputError
+
+        raise InputError(
+            f"result has schema_version {version!r}; this driftscope reads 1.x results"
+        )
 
 
 def _to_plain(obj: Any) -> Any:

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from driftscope.errors import ConfigError, InputError
-from driftscope.inputs.chunking import chunk_table
+from driftscope.inputs.chunking import chunk_table, split_table
 
 
 def table(times: list[object]) -> pa.Table:
@@ -76,3 +76,22 @@ def test_row_chunks_cover_every_row_once_in_order(rows: int, size: int) -> None:
     assert all(t.num_rows == size for _, t in chunks[:-1]) and 0 < chunks[-1][1].num_rows <= size
     first, last = chunks[-1][0].removeprefix("rows ").split("-")
     assert int(last) == rows - 1 and int(first) == (len(chunks) - 1) * size
+
+
+def test_split_table_counts_the_rows_without_a_time() -> None:
+    chunks, left_out = split_table(table(TIMES + ["", None]), "month", "ts")
+    assert left_out == 3  # None, "" and None
+    assert sum(t.num_rows for _, t in chunks) == len(TIMES) + 2 - 3
+    assert summary(chunks) == summary(chunk_table(table(TIMES + ["", None]), "month", "ts"))
+    assert split_table(table(TIMES), size=4)[1] == 0
+    assert split_table(table(TIMES))[1] == 0
+
+
+def test_an_absent_timestamp_column_lists_the_columns_with_an_ellipsis() -> None:
+    wide = pa.table({f"col{i}": [1] for i in range(20)})
+    with pytest.raises(ConfigError) as info:
+        chunk_table(wide, "day", "when")
+    assert str(info.value).endswith("col13, col14 …")
+    with pytest.raises(ConfigError) as info:
+        chunk_table(table(TIMES), "day", "when")
+    assert str(info.value).endswith("columns: ts, row")

@@ -160,3 +160,102 @@ def test_polars_frames() -> None:
     pl = pytest.importorskip("polars")
     table, _ = to_arrow(pl.DataFrame({"a": [1, 2]}), "current")
     assert table.column("a").to_pylist() == [1, 2]
+
+
+# -- delimiters, decimal commas and encodings ----------------------------------------------
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("semicolon.csv", "a;b;c\n1;x;2.5\n2;y;3.5\n"),
+    ("tab.csv", "a\tb\tc\n1\tx\t2.5\n2\ty\t3.5\n"),
+    ("pipe.txt", "a|b|c\n1|x|2.5\n2|y|3.5\n"),
+    ("comma.csv", "a,b,c\n1,x,2.5\n2,y,3.5\n"),
+    ("quoted.csv", '"a",b,"c"\n1,"x;y",2.5\n2,y,3.5\n'),  # a semicolon inside a value
+])
+def test_the_delimiter_is_detected_from_the_header(tmp_path: Path, name: str,
+                                                   text: str) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    table = read_table(tmp_path / name)
+    assert table.column_names == ["a", "b", "c"]
+    assert table.column("a").to_pylist() == [1, 2]
+    assert table.column("c").to_pylist() == [2.5, 3.5]
+
+
+@pytest.mark.parametrize(("header", "delimiter"), [
+    ("a,b;c", ","),  # two fields either way: comma wins the tie
+    ("a;b;c,d", ";"),  # three fields against two
+    ('"x,y";z', ";"),  # a quoted comma is not a delimiter
+    ("a|b\tc|d", "|"),
+    ("single", ","),
+])
+def test_sniffing_picks_the_delimiter_with_most_fields(header: str, delimiter: str) -> None:
+    from driftscope.inputs.readers import sniff_delimiter
+
+    assert sniff_delimiter(header + "\n1\n")[0] == delimiter
+    assert sniff_delimiter(header + "\n", tsv=True)[0] == "\t"
+
+
+def test_a_tsv_file_stays_tab_separated(tmp_path: Path) -> None:
+    (tmp_path / "f.tsv").write_text("a,b\tc\n1,2\t3\n", encoding="utf-8")
+    assert read_table(tmp_path / "f.tsv").column_names == ["a,b", "c"]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    ("whole.csv", '"a;b;c"\n"1;2;3"\n', ["one single column 'a;b;c'", "semicolons",
+                                         "quote each column name"]),
+    ("semi.tsv", "a;b\n1;2\n", ["one single column 'a;b'", "semicolons", "tab",
+                                "rename it to .csv"]),
+    ("tabs.csv", '"a\tb"\n1\n', ["one single column 'a\\tb'", "tabs"]),
+])
+def test_a_header_read_as_one_column_is_explained(tmp_path: Path, name: str, text: str,
+                                                  expected: list[str]) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    message = _message(tmp_path / name)
+    assert name in message and "delimiter" in message
+    for part in expected:
+        assert part in message
+
+
+def test_a_decimal_comma_file_reads_as_text(tmp_path: Path) -> None:
+    (tmp_path / "de.csv").write_text("amount;city\n1,5;Köln\n-2,25;Bonn\n1.234,5;Ulm\n",
+                                     encoding="utf-8")
+    table = read_table(tmp_path / "de.csv")
+    assert table.column_names == ["amount", "city"]
+    assert table.column("amount").to_pylist() == ["1,5", "-2,25", "1.234,5"]
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    (["1,5", "-2,25", None, "3", " 1.234,5 "], "1,5"),
+    (pa.array(["0,5", "0,5"]).dictionary_encode(), "0,5"),
+    (["1,5", "abc"], None),  # text, not numbers
+    (["1.5", "2"], None),  # a decimal point: not this problem
+    (["3", "4"], None),  # no comma at all
+    ([None, None], None),
+])
+def test_decimal_comma_example(values: object, expected: str | None) -> None:
+    from driftscope.inputs.readers import decimal_comma_example
+
+    column = values if isinstance(values, pa.Array) else pa.array(values, pa.string())
+    assert decimal_comma_example(column) == expected
+    assert decimal_comma_example(pa.array([1.5, 2.5])) is None
+
+
+@pytest.mark.parametrize("where", ["header", "first row", "after the first megabyte"])
+def test_a_file_that_is_not_utf8_says_how_to_save_it(tmp_path: Path, where: str) -> None:
+    rows = "".join(f"{i},x\n" for i in range(200_000)) if where.startswith("after") else ""
+    if where == "header":
+        content = "é,b\n1,2\n".encode("latin-1")
+    else:
+        content = ("a,b\n" + rows).encode() + "1,café\n".encode("cp1252")
+    (tmp_path / "excel.csv").write_bytes(content)
+    message = _message(tmp_path / "excel.csv")
+    assert "excel.csv" in message and "not UTF-8" in message
+    assert "save as UTF-8 (e.g. Excel: CSV UTF-8)" in message
+
+
+def test_shown_names_ends_with_an_ellipsis_when_cut() -> None:
+    from driftscope.inputs.readers import shown_names
+
+    assert shown_names(["a", "b"]) == "a, b"
+    assert shown_names([f"c{i}" for i in range(15)]).endswith("c14")
+    assert shown_names([f"c{i}" for i in range(16)]) == ", ".join(
+        f"c{i}" for i in range(15)) + " …"

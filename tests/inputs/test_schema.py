@@ -85,3 +85,20 @@ def test_current_without_a_column() -> None:
 def test_numbers_turned_to_text() -> None:
     with pytest.raises(SchemaError, match="cur.csv: column 'amount' holds string values"):
         check_current(SPECS, pa.table({"amount": ["1.5"], "city": ["a"]}), "cur.csv", "ref")
+
+
+@pytest.mark.parametrize(("values", "hint"), [
+    (["1,5", "2,25", "3"], "decimal comma? values like '1,5'"),
+    (["1.5", "abc"], None),
+])
+def test_numbers_with_a_decimal_comma(values: list[str], hint: str | None) -> None:
+    current = pa.table({"amount": values, "city": ["a"] * len(values)})
+    with pytest.raises(SchemaError) as info:
+        check_current(SPECS, current, "cur.csv", "ref")
+    message = str(info.value)
+    assert "column 'amount' holds string values but the reference holds numbers" in message
+    assert "declare it categorical" in message
+    if hint is None:
+        assert "decimal comma" not in message
+    else:
+        assert hint in message

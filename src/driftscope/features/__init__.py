@@ -8,6 +8,8 @@ to reference and current.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,13 +40,7 @@ def load_feature_engineering(spec: str, trusted_types: list[str] | None = None) 
             f"transformer file ({', '.join(TRANSFORMER_SUFFIXES)})"
         )
     module_name, _, attr = spec.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as err:  # noqa: BLE001 - any import failure is the user's module
-        raise ArtifactError(
-            f"feature_engineering: cannot import module {module_name!r} "
-            f"({err.__class__.__name__}: {err}); check the name and that it is installed"
-        ) from None
+    module = _import_user_module(module_name)
     fn = module
     for part in attr.split("."):
         fn = getattr(fn, part, None)  # type: ignore[assignment]
@@ -60,6 +56,48 @@ def load_feature_engineering(spec: str, trusted_types: list[str] | None = None) 
 
     named.__name__ = spec  # errors name the full 'module:function'
     return named
+
+
+def _import_user_module(module_name: str) -> Any:
+    """Import the user's module; like uvicorn, also look in the current working directory
+    (``fe:engineer`` with ``fe.py`` next to the user works without PYTHONPATH=.)."""
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as err:
+        if not _is_the_module(err, module_name):  # the module imports something missing
+            raise _import_error(module_name, err) from None
+        first: BaseException = err
+    except Exception as err:  # noqa: BLE001 - any import failure is the user's module
+        raise _import_error(module_name, err) from None
+    cwd = os.getcwd()
+    if cwd in sys.path or "" in sys.path:  # the current folder was searched already
+        raise _import_error(module_name, first, missing=True) from None
+    sys.path.insert(0, cwd)  # kept, as uvicorn does: the function may import its neighbours
+    importlib.invalidate_caches()
+    try:
+        return importlib.import_module(module_name)
+    except Exception as again:  # noqa: BLE001
+        sys.path.remove(cwd)
+        missing = isinstance(again, ModuleNotFoundError) and _is_the_module(again, module_name)
+        raise _import_error(module_name, again, missing=missing) from None
+
+
+def _is_the_module(err: ModuleNotFoundError, module_name: str) -> bool:
+    """Whether ``err`` is about ``module_name`` itself or a package above it (not about a
+    module that the user's module imports)."""
+    return err.name is not None and (module_name == err.name
+                                     or module_name.startswith(err.name + "."))
+
+
+def _import_error(module_name: str, err: BaseException, missing: bool = False) -> ArtifactError:
+    if missing:
+        hint = "is the module on PYTHONPATH? (the current folder was searched too)"
+    elif isinstance(err, ModuleNotFoundError) and err.name:
+        hint = f"it imports {err.name!r}, which is not installed"
+    else:
+        hint = "check the name and that it is installed"
+    return ArtifactError(f"feature_engineering: cannot import module {module_name!r} "
+                         f"({err.__class__.__name__}: {err}); {hint}")
 
 
 def _wrap_transformer(obj: Any, spec: str) -> FeatureFn:

@@ -7,6 +7,7 @@ says what to do.
 from __future__ import annotations
 
 import collections
+import re
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +42,39 @@ def _check_columns(names: list[str], source: str) -> None:
         )
 
 
+DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+UTF8_HINT = "save as UTF-8 (e.g. Excel: CSV UTF-8)"
+
+
+def shown_names(names: list[str], limit: int = 15) -> str:
+    """``names`` for a message: the first ``limit``, then "…" when there are more."""
+    more = " …" if len(names) > limit else ""
+    return ", ".join(str(n) for n in names[:limit]) + more
+
+
+def sniff_delimiter(sample: str, tsv: bool = False) -> tuple[str, list[str]]:
+    """The delimiter of a CSV text and its header fields.
+
+    Among comma, semicolon, tab and pipe, the one that splits the header record into the most
+    fields wins; comma wins ties. A ``.tsv`` file is always tab-separated.
+    """
+    import csv
+    import io
+
+    best: tuple[str, list[str]] | None = None
+    for delimiter in ("\t",) if tsv else DELIMITERS:
+        fields = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
+        if best is None or len(fields) > len(best[1]):
+            best = (delimiter, fields)
+    assert best is not None
+    return best
+
+
 def _read_csv(path: Path) -> pa.Table:
-    delimiter = "\t" if ".tsv" in path.name.lower() else ","
-    # Read the header ourselves first: pyarrow silently renames duplicates in some versions.
+    tsv = ".tsv" in path.name.lower()
+    # Read the header ourselves first: pyarrow silently renames duplicates in some versions,
+    # and the header tells which delimiter the file uses.
     try:
         opener: Any = open
         if path.name.lower().endswith(".gz"):
@@ -51,17 +82,25 @@ def _read_csv(path: Path) -> pa.Table:
 
             opener = gzip.open
         with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
-            import csv
-
-            header = next(csv.reader(fh, delimiter=delimiter), None)
+            sample = fh.read(1 << 20)
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
+        raise InputError(f"{path}: not UTF-8 text; {UTF8_HINT}") from None
     except (OSError, EOFError) as err:
         raise InputError(f"{path}: cannot read ({err.__class__.__name__}); check the file"
                          ) from None
-    if header is None or header == [] or header == [""]:
+    delimiter, header = sniff_delimiter(sample, tsv)
+    if header == [] or header == [""]:
         raise InputError(f"{path}: the file is empty; expected a CSV header and rows")
     _check_columns(header, str(path))
+    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        inside = "semicolons" if ";" in header[0] else "tabs"
+        how = ("a .tsv file is read as tab-separated; rename it to .csv" if tsv else
+               "the whole header line seems to be quoted: quote each column name on its own")
+        raise InputError(
+            f"{path}: the header reads as one single column {header[0][:60]!r}, which holds "
+            f"{inside}: the file seems to use another delimiter than "
+            f"{_DELIMITER_NAMES[delimiter]}; {how}"
+        )
     try:
         table = pacsv.read_csv(
             path,
@@ -71,8 +110,33 @@ def _read_csv(path: Path) -> pa.Table:
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else err.__class__.__name__
+        if "utf8" in first.lower().replace("-", ""):
+            raise InputError(f"{path}: not UTF-8 text; {UTF8_HINT}") from None
         raise InputError(f"{path}: not a readable CSV file ({first}); check the format") from None
+    for field in table.schema:
+        if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
+            # pyarrow reads text that is not valid UTF-8 as bytes instead of refusing it
+            raise InputError(f"{path}: column {field.name!r} holds text that is not UTF-8; "
+                             f"{UTF8_HINT}")
     return table
+
+
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?(\d{1,3}(\.\d{3})+|\d*),\d+\s*$")
+_WHOLE_NUMBER = re.compile(r"^\s*[-+]?\d+\s*$")
+
+
+def decimal_comma_example(column: pa.ChunkedArray | pa.Array) -> str | None:
+    """One value of a text column whose values look like numbers written with a decimal comma
+    ("1,5", "-0,25", "1.234,5"), else None. Such a column comes from a CSV exported with a
+    locale that writes decimals with a comma."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return None
+    values = [v for v in column.drop_null().slice(0, 1000).to_pylist() if v.strip()]
+    if not all(_DECIMAL_COMMA.match(v) or _WHOLE_NUMBER.match(v) for v in values):
+        return None
+    return next((v.strip() for v in values if _DECIMAL_COMMA.match(v)), None)
 
 
 def _read_parquet(path: Path) -> pa.Table:

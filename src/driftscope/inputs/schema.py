@@ -96,7 +96,13 @@ def check_current(
         t = table.schema.field(spec.name).type
         if spec.type == "numerical" and not (_is_numeric(t) or pat.is_null(t)
                                              or pat.is_boolean(t)):
+            from driftscope.inputs.readers import decimal_comma_example
+
+            example = decimal_comma_example(table.column(spec.name))
+            hint = (f" (decimal comma? values like {example!r}: write numbers with a decimal "
+                    "point)" if example else "")
             raise SchemaError(
                 f"{source}: column {spec.name!r} holds {t} values but the reference holds "
-                "numbers; fix the column's values or declare it categorical in the config"
+                f"numbers{hint}; fix the column's values or declare it categorical in the "
+                "config"
             )

@@ -10,7 +10,7 @@ from typing import Any
 
 from driftscope.errors import InputError
 from driftscope.outputs.atomic import write_text
-from driftscope.result import RunResult
+from driftscope.result import RunResult, check_schema_version
 
 
 @functools.lru_cache(maxsize=1)
@@ -61,17 +61,24 @@ def read_json(path: str | os.PathLike[str]) -> RunResult:
         raise InputError(f"{path}: cannot read ({err.__class__.__name__})") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: holds a JSON {type(data).__name__}, expected a report object")
+    # The version first (a 2.x report breaks the schema everywhere), then the schema, and
+    # only then the typed result: a partial report names the field it lacks.
     try:
-        result = RunResult.from_dict(data)
+        if "schema_version" in data:  # when absent, the schema says so
+            check_schema_version(data)
     except InputError as err:
         raise InputError(f"{path}: {err}") from None
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
-        raise InputError(f"{path}: not a driftscope report (missing or bad field: {err})"
-                         ) from None
     try:
         validate_report(data)
     except jsonschema.ValidationError as err:
         where = "/".join(str(p) for p in err.absolute_path) or "top level"
         raise InputError(f"{path}: not a valid driftscope report at {where}: "
-                         f"{err.message[:200]}") from None
-    return result
+                         f"{' '.join(err.message[:200].split())} (a partial or edited "
+                         "file, or not a driftscope report)") from None
+    try:
+        return RunResult.from_dict(data)
+    except InputError as err:
+        raise InputError(f"{path}: {err}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise InputError(f"{path}: not a driftscope report (missing or bad field: {err})"
+                         ) from None

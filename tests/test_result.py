@@ -1,0 +1,101 @@
+"""The result type itself: how it prints in a notebook, its lookups, and the JSON round-trip."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from driftscope.errors import InputError
+from driftscope.outputs.html import render_html
+from driftscope.outputs.json_report import read_json, write_json
+from driftscope.result import RunResult, Severity
+from tests.factories import make_feature, make_result
+
+
+@pytest.mark.parametrize("level", list(Severity))
+def test_severity_prints_as_its_value(level: Severity) -> None:
+    assert str(level) == level.value
+    assert f"{level}" == level.value
+    assert f"[{level:>8}]" == f"[{level.value:>8}]"
+    assert level == level.value and Severity(level.value) is level  # still a str enum
+    assert json.dumps({"s": level}) == json.dumps({"s": level.value})
+
+
+def test_repr_is_one_short_line() -> None:
+    result = make_result([make_feature(f"f{i}", Severity.CRITICAL if i < 3 else
+                                       Severity.WARNING if i < 5 else Severity.NORMAL,
+                                       psi=0.2) for i in range(26)])
+    text = repr(result)
+    assert text == ("RunResult(status=CRITICAL, features=26 [3 CRITICAL, 2 WARNING], "
+                    "run='run-1', current='cur.csv' (400 rows))")
+    calm = make_result([make_feature("x")], with_model=False)
+    assert repr(calm) == ("RunResult(status=NORMAL, features=1, run='run-1', "
+                          "current='cur.csv' (400 rows))")
+    assert len(repr(make_result([make_feature(f"f{i}") for i in range(500)]))) < 200
+
+
+def test_repr_html_is_the_html_report() -> None:
+    result = make_result()
+    assert result._repr_html_() == render_html(result)
+
+
+def test_feature_lookup_names_the_features() -> None:
+    result = make_result()
+    assert result.feature("age").name == "age"
+    with pytest.raises(KeyError) as info:
+        result.feature("agee")
+    assert str(info.value) == ("no feature 'agee' in this result; features: 'income', 'age', "
+                               "'debt', 'home'")
+    many = make_result([make_feature(f"f{i:02d}") for i in range(25)])
+    with pytest.raises(KeyError) as info:
+        many.feature("nope")
+    message = str(info.value)
+    assert "'f19', …" in message and "'f20'" not in message
+    with pytest.raises(KeyError, match="features: none"):
+        make_result([]).feature("x")
+
+
+def test_equality_and_json_round_trip_are_unchanged() -> None:
+    result = make_result()
+    again = RunResult.from_json(result.to_json())
+    assert again == result and again is not result
+    assert dataclasses.replace(result, reason="other") != result
+    assert json.loads(result.to_json())["status"] == "CRITICAL"
+    assert hash(Severity.NORMAL) == hash("NORMAL")
+
+
+def test_read_json_checks_the_schema_before_building_the_result(tmp_path: Path) -> None:
+    path = tmp_path / "drift_report.json"
+    write_json(make_result(), path)
+    assert read_json(path) == make_result()
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    del data["run"]["id"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_json(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: not a valid driftscope report at run: 'id' is a "
+                              "required property")
+    assert "__init__" not in message and "\n" not in message
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["run"]["id"] = "r"
+    data["features"][0]["metrics"].pop("psi")
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(InputError, match="at features/0/metrics: 'psi' is a required"):
+        read_json(path)
+
+    path.write_text(json.dumps({**data, "schema_version": "2.0", "run": {}}), encoding="utf-8")
+    with pytest.raises(InputError, match="schema_version '2.0'; this driftscope reads 1.x"):
+        read_json(path)
+
+
+def test_read_json_without_a_version_names_the_missing_field(tmp_path: Path) -> None:
+    path = tmp_path / "drift_report.json"
+    path.write_text("{}", encoding="utf-8")
+    with pytest.raises(InputError, match="at top level: 'schema_version' is a required"):
+        read_json(path)
