@@ -40,6 +40,13 @@ def _name(key: str, flags: frozenset[str] | set[str]) -> str:
 
 def _describe(err: ValidationError, source: str, flags: frozenset[str] | set[str] = frozenset()
               ) -> str:
+    """One line: control characters in keys or values are shown escaped."""
+    text = _describe_raw(err, source, flags)
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _describe_raw(err: ValidationError, source: str,
+                  flags: frozenset[str] | set[str] = frozenset()) -> str:
     first = err.errors()[0]
     loc = ".".join(str(p) for p in first["loc"])
     kind = first["type"]
