@@ -580,7 +580,9 @@ def run(
                                 "performance was not measured"))
     if art.model is None and not (cfg.proba_column or cfg.prediction_column):
         findings.append(Finding(message="no model and no logged prediction columns: "
-                                "prediction drift was not measured"))
+                                "prediction drift was not measured"
+                                + (" although the baseline holds predictions; pass the same "
+                                   "--model" if ref_pred else "")))
     w_start, w_end = _window(cur_table, cfg.timestamp_column)
     counts = {s.value: sum(f.status is s for f in features) for s in Severity}
     prog.close()
