@@ -9,8 +9,11 @@ NORMAL / WARNING / CRITICAL alerts.
 >>> result.status  # doctest: +SKIP
 """
 
-from driftscope.baseline import Baseline, load_baseline, save_baseline
-from driftscope.config import MonitoringConfig, load_config
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from driftscope.errors import (
     ArtifactError,
     BaselineError,
@@ -20,9 +23,43 @@ from driftscope.errors import (
     InputError,
     SchemaError,
 )
-from driftscope.outputs.writer import write_outputs
-from driftscope.pipeline import build_baseline, run
-from driftscope.result import FeatureResult, RunResult, Severity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from driftscope.baseline import Baseline, load_baseline, save_baseline
+    from driftscope.config import MonitoringConfig, load_config
+    from driftscope.outputs.writer import write_outputs
+    from driftscope.pipeline import build_baseline, run
+    from driftscope.result import FeatureResult, RunResult, Severity
+
+# the engine is imported on first use, so `driftscope --help` and `import driftscope` stay
+# quick (scipy.stats alone takes about a second)
+_LAZY = {
+    "Baseline": "driftscope.baseline",
+    "load_baseline": "driftscope.baseline",
+    "save_baseline": "driftscope.baseline",
+    "MonitoringConfig": "driftscope.config",
+    "load_config": "driftscope.config",
+    "write_outputs": "driftscope.outputs.writer",
+    "build_baseline": "driftscope.pipeline",
+    "run": "driftscope.pipeline",
+    "FeatureResult": "driftscope.result",
+    "RunResult": "driftscope.result",
+    "Severity": "driftscope.result",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'driftscope' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 
