@@ -131,7 +131,8 @@ def test_late_labels_are_not_a_target_alert_but_label_shift_is_said():
     shifted.loc[:700, "y"] = 1
     r = driftscope.run(df, shifted, proba_column="p", target="y")
     assert r.target.status is not Severity.NORMAL
-    assert "label distribution" in r.recommendation
+    assert "label" in r.recommendation and "(y)" in r.recommendation
+    assert r.status is not Severity.NORMAL
 
 
 def test_baseline_must_match_the_round(tmp_path):
@@ -162,3 +163,30 @@ def test_tiny_batches_say_so():
     df, _ = _clf_data()
     r = driftscope.run(df, df.head(5))
     assert any("only 5 current rows" in f.message for f in r.findings)
+
+
+def test_model_without_column_names_gets_the_reference_columns_in_order(tmp_path):
+    import joblib
+
+    df, model = _clf_data()
+    joblib.dump(model, tmp_path / "m.joblib")
+    cur = df.sample(300, random_state=1).reset_index(drop=True)
+    same = driftscope.run(df, cur, model=str(tmp_path / "m.joblib"), target="y")
+    shuffled = cur[["y", "b", "a"]].assign(batch="b1")  # other order, an extra text column
+    other = driftscope.run(df, shuffled, model=str(tmp_path / "m.joblib"), target="y")
+    assert other.prediction is not None
+    assert other.prediction.metrics == same.prediction.metrics
+    assert other.performance.metrics["accuracy"].current == \
+        same.performance.metrics["accuracy"].current
+
+
+def test_without_metadata_the_reference_performance_is_the_baseline():
+    df, _ = _clf_data(n=3000)
+    df["p"] = 1 / (1 + np.exp(-2 * df.a))
+    cur = df.sample(1000, random_state=5).reset_index(drop=True)
+    cur["p"] = 1 - cur.p  # the scores turned upside down
+    r = driftscope.run(df, cur, proba_column="p", target="y")
+    assert r.performance is not None
+    assert r.performance.metrics["roc_auc"].baseline is not None
+    assert r.performance.status is Severity.CRITICAL
+    assert "from the reference data" in r.performance.reason

@@ -117,12 +117,15 @@ class Side:
     labels: np.ndarray | None
     prediction_error: str | None = None
     findings: tuple[Finding, ...] = ()
+    model_columns: list[str] | None = None
+    """The columns the model was given, in order (for the current side to follow)."""
 
 
 def _prepare(table: pa.Table, cfg: MonitoringConfig, art: Artifacts, side: str,
-             target: str | None) -> Side:
+             target: str | None, model_columns: list[str] | None = None) -> Side:
     engineered = None
     predictions = None
+    used_columns: list[str] | None = None
     frame: pd.DataFrame | None = None
     if art.needs_frame or cfg.proba_column or cfg.prediction_column:
         frame = table.to_pandas()
@@ -159,9 +162,16 @@ def _prepare(table: pa.Table, cfg: MonitoringConfig, art: Artifacts, side: str,
                     f"the model was fit on column {absent[0]!r} that the {side} data lacks"
                     f"{' after feature engineering' if art.feature_fn else ''}")
             model_input = model_input[wanted]
+        elif model_columns is not None:  # the reference's columns, in the reference's order
+            absent = [c for c in model_columns if c not in model_input.columns]
+            if absent:
+                raise ArtifactError(f"the model reads column {absent[0]!r} that the {side} "
+                                    "data lacks; add it to the data")
+            model_input = model_input[model_columns]
         else:
             drop = [c for c in model_input.columns if c in _excluded(cfg, target)]
             model_input = model_input.drop(columns=drop)
+        used_columns = [str(c) for c in model_input.columns]
         try:
             predictions = predict(art.model, model_input, art.positive_class(cfg), side,
                                   Path(art.model_path or "model").name)
@@ -190,7 +200,7 @@ def _prepare(table: pa.Table, cfg: MonitoringConfig, art: Artifacts, side: str,
                 f"{side} labels {', '.join(map(repr, foreign[:5]))} are not classes of the "
                 f"model ({', '.join(predictions.classes)})")))
     return Side(table=table, engineered=engineered, predictions=predictions, labels=labels,
-                findings=tuple(findings))
+                findings=tuple(findings), model_columns=used_columns)
 
 
 def _labels(table: pa.Table, target: str | None) -> np.ndarray | None:
@@ -241,8 +251,9 @@ IDENTIFIER_MIN_ROWS = 50
 
 def _looks_like_identifier(spec: ColumnSpec, prof: ColumnProfile, table: pa.Table,
                            cfg: MonitoringConfig) -> bool:
-    """A text or integer column whose every value is distinct (ids, keys, free text): its
-    "drift" is certain and meaningless. Columns the config names explicitly are kept."""
+    """A text column whose values are (nearly) all distinct (ids, keys, free text), or an
+    integer column of (nearly) distinct, densely numbered values (a counter): its "drift" is
+    certain and meaningless. Columns the config names explicitly are kept."""
     from driftscope.config.models import matches
 
     if matches(spec.name, cfg.categorical) or matches(spec.name, cfg.numerical) or \
@@ -254,9 +265,12 @@ def _looks_like_identifier(spec: ColumnSpec, prof: ColumnProfile, table: pa.Tabl
         return len(prof.counts) >= 0.95 * prof.count
     t = table.schema.field(spec.name).type
     if isinstance(prof, NumericProfile) and pa.types.is_integer(t) \
-            and prof.sorted_values is not None:
+            and prof.sorted_values is not None and prof.moments.count == prof.count:
+        # integers, nearly all distinct and densely numbered (a counter), unlike amounts
         v = prof.sorted_values
-        return int(np.count_nonzero(v[1:] != v[:-1])) + 1 == prof.count
+        distinct = int(np.count_nonzero(v[1:] != v[:-1])) + 1
+        span = prof.moments.max - prof.moments.min + 1
+        return distinct >= 0.95 * prof.count and span <= 2 * prof.count
     return False
 
 
@@ -284,7 +298,11 @@ def build_baseline(
     ids = [s for s in specs if _looks_like_identifier(s, raw.columns[s.name], table, cfg)]
     for s in ids:
         prof = raw.columns[s.name]
-        distinct = len(prof.counts) if isinstance(prof, CategoricalProfile) else prof.count
+        if isinstance(prof, CategoricalProfile):
+            distinct = len(prof.counts)
+        else:
+            sv = prof.sorted_values if prof.sorted_values is not None else np.empty(0)
+            distinct = int(np.count_nonzero(sv[1:] != sv[:-1])) + 1
         findings.append(Finding(column=s.name, message=(
             f"column {s.name!r} looks like an identifier ({distinct} distinct values in "
             f"{prof.count} rows) and is not monitored; list it under {s.type} in the config "
@@ -308,7 +326,9 @@ def build_baseline(
         settings={"max_value_bins": cfg.max_value_bins, "target": target,
                   "max_categories": cfg.max_categories,
                   "feature_engineering": cfg.feature_engineering,
-                  "model_sha256": _sha256(art.model_path) if art.model_path else None},
+                  "model_sha256": _sha256(art.model_path) if art.model_path else None,
+                  "model_columns": side.model_columns,
+                  "reference_performance": _reference_performance(side, art, cfg)},
     )
 
 
@@ -379,26 +399,54 @@ def _compare_all(pairs: list[tuple[ColumnProfile, ColumnProfile]], cfg: Monitori
         return list(pool.map(one, pairs))
 
 
-def _performance(cur: Side, art: Artifacts, cfg: MonitoringConfig
+def _performance(cur: Side, art: Artifacts, cfg: MonitoringConfig,
+                 reference_performance: dict[str, float] | None = None
                  ) -> tuple[PerformanceResult | None, list[Finding]]:
     if cur.labels is None or cur.predictions is None:
         return None, []
-    positive = cur.predictions.positive_class or art.positive_class(cfg)
-    if positive is None:
-        seen = {v for v in cur.labels if v is not None}
-        for neg, pos in (("0", "1"), ("False", "True"), ("false", "true")):
-            if seen and seen <= {neg, pos}:
-                positive = pos
-                break
+    positive = _positive_class(cur, art, cfg)
     if positive is None:
         return None, [Finding(message="performance was not measured: the labels are not 0/1 "
                               "and no positive class was given; set --positive-class")]
     values, n = compute_performance(cur.labels, cur.predictions.proba, cur.predictions.label,
                                     positive)
     baseline = dict(art.metadata.baseline) if art.metadata else {}
+    source = "the metadata"
+    if not baseline and reference_performance:
+        # no holdout numbers: the model's performance on the labelled reference (in-sample
+        # when the reference is the training set, so an optimistic baseline)
+        baseline = {k: v for k, v in reference_performance.items() if v is not None}
+        source = "the reference data"
     pvalues = deterioration_pvalues(cur.labels, cur.predictions.proba, cur.predictions.label,
                                     positive, values, baseline, cfg.seed)
-    return classify_performance(values, baseline, pvalues, n, cfg), []
+    return classify_performance(values, baseline, pvalues, n, cfg, source), []
+
+
+def _positive_class(side: Side, art: Artifacts, cfg: MonitoringConfig) -> str | None:
+    """The positive class: the model's or the configured one, else inferred from 0/1 or
+    True/False labels."""
+    assert side.predictions is not None and side.labels is not None
+    positive = side.predictions.positive_class or art.positive_class(cfg)
+    if positive is None:
+        seen = {v for v in side.labels if v is not None}
+        for neg, pos in (("0", "1"), ("False", "True"), ("false", "true")):
+            if seen and seen <= {neg, pos}:
+                return pos
+    return positive
+
+
+def _reference_performance(side: Side, art: Artifacts, cfg: MonitoringConfig
+                           ) -> dict[str, float | None] | None:
+    """The model's performance on the labelled reference: the baseline when the metadata has
+    none."""
+    if side.labels is None or side.predictions is None:
+        return None
+    positive = _positive_class(side, art, cfg)
+    if positive is None:
+        return None
+    values, n = compute_performance(side.labels, side.predictions.proba,
+                                    side.predictions.label, positive)
+    return values if n else None
 
 
 def _check_baseline(bl: Baseline, cfg: MonitoringConfig, art: Artifacts) -> None:
@@ -508,7 +556,7 @@ def run(
     cur_source = source or cur_source
     raw_specs = _select(bl, cfg)
     check_current(raw_specs, cur_table, cur_source, bl.source)
-    cur = _prepare(cur_table, cfg, art, "current", target)
+    cur = _prepare(cur_table, cfg, art, "current", target, bl.settings.get("model_columns"))
 
     prog.stage("profiling current", len(raw_specs))
     ref_raw = {s.name: p for s, p in bl.by_origin("raw")}
@@ -550,11 +598,12 @@ def run(
     prediction: FeatureResult | None = singles.get("prediction")
     predicted_class = singles.get("predicted_class")
     target_result = singles.get("target")
-    performance, perf_findings = _performance(cur, art, cfg)
+    performance, perf_findings = _performance(cur, art, cfg,
+                                              bl.settings.get("reference_performance"))
     pred_status = prediction
     if prediction is None and predicted_class is not None:
         pred_status = predicted_class
-    status, reason = round_status(features, cfg, pred_status, performance)
+    status, reason = round_status(features, cfg, pred_status, performance, target_result)
     findings = list(bl.findings) + list(cur.findings) + perf_findings
     for f in features:
         findings += [Finding(column=f.name, message=m) for m in f.findings]

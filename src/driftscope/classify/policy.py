@@ -113,8 +113,11 @@ def classify_one(
             more = ", …" if len(new) > 3 else ""
             names = f" ({', '.join(repr(x) for x in new[:3])}{more})" if new else ""
             limit = t.unseen_critical if unseen_level is Severity.CRITICAL else t.unseen_warning
+            missable = v["unseen_share"].extra.get("missable_share")
+            could = (f"; a reference this size could have missed up to {missable:.1%}"
+                     if missable is not None and missable >= 0.001 else "")
             parts.append(f"{unseen:.1%} of current rows hold unseen {what}{names} "
-                         f"(> {limit:.0%})")
+                         f"(> {limit:.0%}{could})")
             levels.append(unseen_level)
     elif unseen > 0:
         parts.append(f"{unseen:.1%} of current rows hold unseen {what}")
@@ -179,6 +182,7 @@ def classify_performance(
     pvalues: dict[str, float],
     labelled_rows: int,
     config: MonitoringConfig,
+    baseline_source: str = "the metadata",
 ) -> PerformanceResult:
     """Status of each performance metric: relative drop against the baseline above
     ``performance.warning`` / ``performance.critical``, guarded by the one-sided p-value of a
@@ -213,16 +217,17 @@ def classify_performance(
                                           relative_change=change, status=lvl)
     status = Severity.worst(m.status for m in metrics.values())
     if not baseline:
-        reason = f"Measured on {n} labelled rows; the metadata has no baseline to compare against."
+        reason = (f"Measured on {n} labelled rows; not compared: neither the metadata nor the "
+                  "reference data give a baseline.")
     elif raised:
         change, name = min(raised)
         m = metrics[name]
-        reason = (f"{name} is {-change:.1%} worse than its baseline ({m.current:.3f} vs "
-                  f"{m.baseline:.3f}) on {n} labelled rows, a significant drop "
+        reason = (f"{name} is {-change:.1%} worse than its baseline from {baseline_source} "
+                  f"({m.current:.3f} vs {m.baseline:.3f}) on {n} labelled rows, a significant drop "
                   f"(adjusted p {_eq(adjusted.get(name, 0.0))}).")
     else:
         reason = (f"Measured on {n} labelled rows; no metric fell more than {t.warning:.0%} "
-                  "below its baseline")
+                  f"below its baseline from {baseline_source}")
         reason += (f" beyond sampling noise ({', '.join(noise)} dropped but not significantly)."
                    if noise else ".")
     return PerformanceResult(status=status, reason=reason, metrics=metrics, labelled_rows=n)
@@ -233,6 +238,7 @@ def round_status(
     config: MonitoringConfig,
     prediction: FeatureResult | None = None,
     performance: PerformanceResult | None = None,
+    target: FeatureResult | None = None,
 ) -> tuple[Severity, str]:
     """The round's status and why: worst of features, prediction and performance by default;
     with ``run_status: share``, features count by the share of them that drifted."""
@@ -260,6 +266,10 @@ def round_status(
         levels.append(performance.status)
         if performance.status is not Severity.NORMAL:
             parts.append(f"performance {performance.status.value}")
+    if target is not None:  # a shift of the labels matters as much as one of the inputs
+        levels.append(target.status)
+        if target.status is not Severity.NORMAL:
+            parts.append(f"label shift ({target.name}) {target.status.value}")
     status = Severity.worst(levels)
     return status, "; ".join(parts) + "."
 
@@ -272,6 +282,11 @@ def recommend(
     target: FeatureResult | None = None,
 ) -> str:
     """One sentence on what to do, derived from the statuses."""
+    quiet = all(c is None or c.status is Severity.NORMAL
+                for c in (*features, prediction, performance))
+    if target is not None and target.status is not Severity.NORMAL and quiet:
+        return (f"Investigate the shift of the labels ({target.name}): the inputs look "
+                "stable, but the baseline performance may no longer apply.")
     text = _recommend(status, features, prediction, performance)
     if target is not None and target.status is not Severity.NORMAL:
         text = (f"{text.rstrip('.')}; the label distribution ({target.name}) shifted too, "
@@ -303,4 +318,6 @@ def _recommend(
         if drifted:
             return f"Investigate {names}; no retrain needed yet."
         return "Investigate the prediction or performance change; no retrain needed yet."
+    if prediction is None and performance is None:
+        return "Nothing to do: the data look stable."
     return "Nothing to do: the data and the model look stable."

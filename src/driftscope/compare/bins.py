@@ -52,10 +52,10 @@ def align(reference: ColumnProfile, current: ColumnProfile,
           max_categories: int | None = None) -> AlignedBins:
     """Put both profiles on the same bins; a missing bin is added when either side has any.
 
-    Categories: one bin per category seen in either side. When the reference has more than
-    ``max_categories`` categories, those beyond the most frequent ``max_categories`` share one
-    "(other)" bin with the new categories that are rarer than the least frequent kept one
-    (and than 1 / ``max_categories``):
+    Categories: one bin per category seen in either side. When both sides together have more
+    than ``max_categories`` categories, the ``max_categories`` most frequent in the pooled
+    counts keep their bins and the rest share one "(other)" bin (chosen on pooled counts: a
+    choice on the reference alone would favour its own chance peaks and fake a shift):
     with thousands of rare categories every share falls below PSI's 0.0001 floor and PSI
     would measure the floor, not the data. New categories are still counted by
     ``unseen_share`` (the bin records how many rows they hold).
@@ -92,24 +92,25 @@ def align(reference: ColumnProfile, current: ColumnProfile,
         cats = sorted(reference.counts, key=lambda k: (-reference.counts[k], k))
         new = [k for k in current.counts if k not in reference.counts]
         new.sort(key=lambda k: (-current.counts[k], k))
-        kept, rest = cats, []
-        kept_new, rest_new = new, []
-        if max_categories is not None and len(cats) > max_categories:
-            # a long tail: what is not among the most frequent reference categories, new
-            # categories included, shares one bin, unless a new one is as common as them
-            kept, rest = cats[:max_categories], cats[max_categories:]
-            floor = max(reference.counts[kept[-1]] / max(reference.count, 1),
-                        1 / max_categories)
-            cur_total = max(current.count, 1)
-            kept_new = [k for k in new if current.counts[k] / cur_total >= floor]
-            rest_new = [k for k in new if current.counts[k] / cur_total < floor]
-        ref_counts = [reference.counts[k] for k in kept] + [0] * len(kept_new)
-        cur_counts = ([current.counts.get(k, 0) for k in kept]
-                      + [current.counts[k] for k in kept_new])
-        labels += kept + kept_new
-        kinds += ["category"] * (len(kept) + len(kept_new))
+        rest: list[str] = []
+        rest_new: list[str] = []
+        if max_categories is not None and len(cats) + len(new) > max_categories:
+            # a long tail: keep the categories most frequent in both sides together (chosen
+            # on the pooled counts, so the choice favours neither side) and fold the rest
+            pooled = sorted(cats + new, key=lambda k: (-(reference.counts.get(k, 0)
+                                                         + current.counts.get(k, 0)), k))
+            keep = set(pooled[:max_categories])
+            rest = [k for k in cats if k not in keep]
+            rest_new = [k for k in new if k not in keep]
+            cats = [k for k in cats if k in keep]
+            new = [k for k in new if k in keep]
+        ref_counts = [reference.counts[k] for k in cats] + [0] * len(new)
+        cur_counts = [current.counts.get(k, 0) for k in cats] + [current.counts[k] for k in new]
+        labels += cats + new
+        kinds += ["category"] * (len(cats) + len(new))
         if rest or rest_new:
-            labels.append(f"(other: {len(rest)} rarer and {len(rest_new)} new categories)")
+            labels.append(f"(other: {len(rest) + len(rest_new)} rarer categories, "
+                          f"{len(rest_new)} of them new)")
             kinds.append("other")
             ref_counts.append(sum(reference.counts[k] for k in rest))
             other_new = sum(current.counts[k] for k in rest_new)

@@ -4,9 +4,10 @@ never had, and a one-sided test against the share a reference could have missed.
 How much probability mass can a reference of n rows miss? At least the "rule of three" bound
 3/n (a 95 % upper bound for a category never seen), and for a long-tailed column the
 Good–Turing estimate N₁/n, where N₁ is the number of categories seen exactly once (Good, 1953,
-"The population frequencies of species and the estimation of population parameters"). The
-p-value is the binomial test of k unseen rows out of m current rows against
-p₀ = min(1, max(3/n, N₁/n)): ``binom.sf(k − 1, m, p₀)``.
+"The population frequencies of species and the estimation of population parameters"); N₁ is
+itself random, so its upper 99 % bound N₁ + 2.33·√N₁ is used. The p-value is the binomial test
+of k unseen rows out of m current rows against p₀ = min(1, max(3, N₁ + 2.33·√N₁) / n):
+``binom.sf(k − 1, m, p₀)``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ def unseen_share(inp: MetricInput) -> MetricValue:
     share = k / m if m else 0.0
     if k == 0:
         return MetricValue(value=share, pvalue=1.0)
-    p0 = min(1.0, max(3.0, float(singletons(inp))) / n) if n else 1.0
+    n1 = float(singletons(inp))
+    # N1 is itself random: take its upper 99 % bound (Poisson, normal approximation)
+    p0 = min(1.0, max(3.0, n1 + 2.33 * n1 ** 0.5) / n) if n else 1.0
     p = float(stats.binom.sf(k - 1, m, p0)) if p0 < 1 else 1.0
     return MetricValue(value=share, pvalue=p, extra={"unseen_rows": k, "missable_share": p0})
