@@ -1552,7 +1552,8 @@ def test_fail_on_with_chunks_names_the_worst_chunk_status(cli: Cli, data: DataFi
                  "--out", tmp_path / "out", *FAST, "--chunk-size", "200", "--fail-on",
                  "critical", "--quiet")
     assert result.code == 1 and result.out == ""
-    assert result.err == "driftscope: round status CRITICAL reached --fail-on critical: exit 1\n"
+    assert result.err == ("driftscope: chunk 1/2 rows 0-199 status CRITICAL reached --fail-on "
+                          "critical: exit 1\n")
 
 
 @pytest.mark.parametrize("quiet", [False, True])

@@ -259,10 +259,13 @@ def cmd_run(ns: argparse.Namespace) -> int:
             result = _write(write_outputs, results[-1][1], out, cfg)
             history.record(result)
             reached = Severity.worst(r.status for _, r in results)
+            worst = next(i for i, (_, r) in enumerate(results, 1) if r.status is reached)
+            what = f"chunk {worst}/{len(results)} {results[worst - 1][0]}"
         else:
             result = _write(write_outputs, run(config=cfg, history=history.past()), out, cfg)
             history.record(result)
             reached = result.status
+            what = "round"
     finally:
         history.close()
     if not ns.quiet:
@@ -270,8 +273,8 @@ def cmd_run(ns: argparse.Namespace) -> int:
     if cfg.fail_on is not None:  # with chunks: the worst chunk decides
         level = Severity.WARNING if cfg.fail_on == "warning" else Severity.CRITICAL
         if reached.rank >= level.rank:
-            print(f"driftscope: round status {reached.value} reached --fail-on {cfg.fail_on}: "
-                  f"exit {EXIT_FAIL_ON}", file=sys.stderr)
+            print(f"driftscope: {what} status {reached.value} reached --fail-on "
+                  f"{cfg.fail_on}: exit {EXIT_FAIL_ON}", file=sys.stderr)
             return EXIT_FAIL_ON
     return EXIT_OK
 

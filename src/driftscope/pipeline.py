@@ -621,7 +621,8 @@ def run(
                 "drift and performance use the labelled rows only")))
     if cur_table.num_rows < SMALL_BATCH:
         findings.append(Finding(message=(
-            f"only {cur_table.num_rows} current rows: drift alerts need statistical "
+            f"only {cur_table.num_rows} current row{'s' if cur_table.num_rows != 1 else ''}: "
+            "drift alerts need statistical "
             "significance, which so few rows rarely reach; judge the numbers, not the status")))
     if cur.labels is None and (cur.predictions is not None):
         findings.append(Finding(message="the current data has no labels"

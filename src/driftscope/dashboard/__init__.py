@@ -139,6 +139,13 @@ def launch(
         flush=True,
     )
     process = subprocess.Popen(command)
+
+    def stop(signum: int, _frame: object) -> None:  # a service manager's SIGTERM stops both
+        process.terminate()
+
+    import signal
+
+    previous = signal.signal(signal.SIGTERM, stop) if threading_main() else None
     try:
         return process.wait()
     except KeyboardInterrupt:
@@ -149,6 +156,16 @@ def launch(
             process.kill()
             process.wait()
         return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def threading_main() -> bool:
+    """Signal handlers can only be set from the main thread."""
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 def _masked(url: str) -> str:

@@ -39,7 +39,8 @@ def _positive_index(classes: list[str], positive: str | None, where: str) -> tup
     if positive not in classes:
         raise ArtifactError(
             f"{where}: positive_class {positive!r} is not one of the model's classes "
-            f"({', '.join(classes)}); fix positive_class in the metadata or config"
+            f"({', '.join(classes)}); fix --positive-class or positive_class in the metadata "
+            "or config"
         )
     return classes.index(positive), positive
 
@@ -54,9 +55,14 @@ def predict(model: Any, frame: pd.DataFrame, positive_class: str | None, side: s
             labels = np.asarray(model.predict(frame))
     except Exception as err:  # noqa: BLE001 - the model may raise anything
         msg = str(err).splitlines()[0] if str(err) else ""
+        hint = ("the model does not accept missing or infinite values: impute them in the "
+                "feature engineering or the model pipeline"
+                if "NaN" in msg or "infinity" in msg.lower() else
+                "check that the model reads the columns the data (after feature engineering) "
+                "provides")
         raise ArtifactError(
             f"{model_name}: prediction failed on the {side} data ({err.__class__.__name__}: "
-            f"{msg}); check that the model reads the columns the feature engineering produces"
+            f"{msg}); {hint}"
         ) from None
     if proba.ndim != 2 or proba.shape[0] != len(frame):
         raise ArtifactError(f"{model_name}: predict_proba returned shape {proba.shape} for "
