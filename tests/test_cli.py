@@ -1661,3 +1661,23 @@ def test_feature_engineering_from_the_working_directory(cli: Cli, data: DataFile
         assert missing.code == 2 and "is the module on PYTHONPATH?" in missing.err
     finally:
         sys.modules.pop(name, None)
+
+
+def test_dashboard_flags_reach_launch(cli: Cli, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import driftscope.dashboard as dashboard
+
+    seen: dict[str, Any] = {}
+
+    def fake_launch(history: str, **kwargs: Any) -> int:
+        seen.update(kwargs, history=history)
+        return 0
+
+    monkeypatch.setattr(dashboard, "launch", fake_launch)
+    db = tmp_path / "runs" / "h.db"
+    assert cli("dashboard", "--history", db, "--port", 8601, "--refresh", 5).code == 0
+    assert seen == {"history": str(db), "port": 8601, "refresh_seconds": 5,
+                    "assets_dir": str(db.parent), "host": "127.0.0.1"}
+    assert cli("dashboard", "--assets", tmp_path / "a", "--host", "0.0.0.0").code == 0
+    assert seen["assets_dir"] == str(tmp_path / "a") and seen["host"] == "0.0.0.0"
+    assert seen["history"] == str(tmp_path / "a" / "driftscope_history.db")

@@ -110,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     dash.add_argument("--port", type=int, default=8501)
     dash.add_argument("--host", default="127.0.0.1")
     dash.add_argument("--refresh", type=int, default=30, help="seconds between refreshes")
-    dash.add_argument("--assets", default="assets", help="folder with the PNG diagnostics")
+    dash.add_argument("--assets", help="folder with the PNG diagnostics (default: the "
+                      "history file's folder, else ./assets)")
     return parser
 
 
@@ -361,8 +362,12 @@ def cmd_history(ns: argparse.Namespace) -> int:
 def cmd_dashboard(ns: argparse.Namespace) -> int:
     from driftscope.dashboard import launch
 
-    return int(launch(ns.history or _default_history(ns.assets), port=ns.port,
-                      refresh_seconds=ns.refresh, assets_dir=ns.assets, host=ns.host))
+    history = ns.history or _default_history(ns.assets or "assets")
+    assets = ns.assets
+    if assets is None:  # the PNGs of a round sit next to its history file by default
+        assets = str(Path(history).expanduser().parent) if "://" not in history else "assets"
+    return int(launch(history, port=ns.port, refresh_seconds=ns.refresh, assets_dir=assets,
+                      host=ns.host))
 
 
 COMMANDS = {"run": cmd_run, "baseline": cmd_baseline, "report": cmd_report,
