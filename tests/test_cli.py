@@ -1147,7 +1147,7 @@ def test_reference_and_current_in_any_format(cli: Cli, data: DataFiles, tmp_path
     _, from_folder = round_(cli, tmp_path / "d", data.ref_parquet, folder)
     base = [f["metrics"] for f in csv_csv["features"]]
     for other in (pq_csv, pq_pq, from_folder):
-        assert [f["metrics"] for f in other["features"]] == pytest.approx(base)
+        assert [f["metrics"] for f in other["features"]] == [pytest.approx(m) for m in base]
 
 
 # =========================================================================================
@@ -1618,8 +1618,8 @@ def test_a_semicolon_csv_reads_like_a_comma_csv(cli: Cli, data: DataFiles,
     pd.read_csv(data.drift_csv).to_csv(tmp_path / "semi.csv", sep=";", index=False)
     _, comma = round_(cli, tmp_path / "comma", data.ref_csv, data.drift_csv)
     _, semi = round_(cli, tmp_path / "semi", data.ref_csv, tmp_path / "semi.csv")
-    assert [f["metrics"] for f in semi["features"]] == pytest.approx(
-        [f["metrics"] for f in comma["features"]])
+    assert [f["metrics"] for f in semi["features"]] == [
+        pytest.approx(f["metrics"]) for f in comma["features"]]
 
 
 def test_a_decimal_comma_csv_is_explained(cli: Cli, data: DataFiles, tmp_path: Path) -> None:
