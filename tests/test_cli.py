@@ -1570,6 +1570,8 @@ def test_chunk_by_says_how_many_rows_had_no_time(cli: Cli, data: DataFiles, tmp_
             "left out")
     assert (line in result.out.splitlines()) is not quiet
     assert result.err == ""
+    assert any("7 row(s)" in f["message"] and "left out" in f["message"]
+               for f in result.report(tmp_path / "out")["findings"])
     if not quiet:
         chunks = [ln for ln in result.out.splitlines() if ln.startswith("driftscope: chunk ")]
         assert sum(int(ln.rsplit("(", 1)[1].split()[0]) for ln in chunks) == 400 - 7

@@ -7,6 +7,7 @@ Exit codes: 0 the command ran (whatever the round found); 1 ``--fail-on`` level 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import traceback
 from collections.abc import Sequence
@@ -212,7 +213,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
     from driftscope.inputs.readers import read_table
     from driftscope.outputs.writer import write_outputs
     from driftscope.pipeline import Artifacts, build_baseline, run
-    from driftscope.result import Severity
+    from driftscope.result import Finding, Severity
 
     cfg = load_config(ns.config, _overrides(ns, ("current", "baseline", "out", "fail_on",
                                                  "plots", "plot_features", "html")))
@@ -251,6 +252,12 @@ def cmd_run(ns: argparse.Namespace) -> int:
                 # each chunk is a whole round: recorded before the next one reads the history
                 result = run(current=chunk, config=cfg, baseline=baseline,
                              history=history.past(), source=f"{cfg.current} [{label}]")
+                if left_out:  # the record of every chunk round says what was left out
+                    result = dataclasses.replace(result, findings=(*result.findings, Finding(
+                        column=cfg.timestamp_column, message=(
+                            f"{left_out} row(s) of {cfg.current} have no time in "
+                            f"{cfg.timestamp_column!r} and belong to no period; they were "
+                            "left out of every chunk"))))
                 if i < len(chunks):
                     history.record(result)
                 results.append((label, result))
