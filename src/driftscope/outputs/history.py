@@ -389,7 +389,7 @@ class HistoryStore:
                 )
         self._engine = self._make_engine()
         try:
-            self._prepare(create=create, migrate=migrate)
+            self._prepare_retrying(create=create, migrate=migrate)
         except BaseException:
             self._engine.dispose()
             raise
@@ -416,7 +416,7 @@ class HistoryStore:
                     cur = dbapi_conn.cursor()
                     cur.execute(f"PRAGMA busy_timeout = {busy_ms}")
                     if not memory:
-                        cur.execute("PRAGMA journal_mode = WAL")
+                        _set_wal(cur, self._busy_timeout)
                     cur.execute("PRAGMA foreign_keys = ON")
                     cur.close()
 
@@ -523,6 +523,25 @@ class HistoryStore:
                 )
             return True
         return False
+
+    def _prepare_retrying(self, *, create: bool, migrate: bool) -> None:
+        """``_prepare``, retried while SQLite reports a lock: two writers creating one new
+        file at once can get "database is locked" at once (WAL set-up bypasses the busy
+        handler). ``_prepare`` is idempotent: it re-reads the version under the write lock."""
+        import time
+
+        deadline = time.monotonic() + self._busy_timeout
+        delay = 0.02
+        while True:
+            try:
+                self._prepare(create=create, migrate=migrate)
+                return
+            except HistoryError as exc:
+                if (self._backend != "sqlite" or "locked" not in str(exc).lower()
+                        or time.monotonic() > deadline):
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
 
     def _prepare(self, *, create: bool, migrate: bool) -> None:
         from sqlalchemy import insert, text
@@ -950,3 +969,26 @@ def _point(row: Any) -> SeriesPoint:
         metrics=metrics,
         run_status=Severity(row["run_status"]),
     )
+
+
+def _set_wal(cursor: Any, timeout: float) -> None:
+    """Switch a SQLite database to WAL, waiting for other connections.
+
+    Changing the journal mode needs an exclusive lock and SQLite answers "database is locked"
+    at once, without its busy handler, while another connection is setting up the same new
+    file; so retry until ``timeout``.
+    """
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
