@@ -80,3 +80,104 @@ def test_saving_over_an_existing_baseline_replaces_it(tmp_path):
     driftscope.save_baseline(bl, tmp_path / "bl")
     assert driftscope.load_baseline(tmp_path / "bl").rows == 3000
     assert not list(tmp_path.glob(".bl*"))
+
+
+# -- the output folder belongs to the user: only a baseline driftscope wrote is replaced ------
+
+def _tree(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+def test_baseline_into_a_folder_with_user_files_is_refused(cli, data, tmp_path):
+    work = tmp_path / "data"
+    work.mkdir()
+    (work / "train.csv").write_bytes(data.ref_csv.read_bytes())
+    (work / "NOTES.txt").write_text("mine")
+    before = _tree(tmp_path)
+    result = cli("baseline", "--reference", work / "train.csv", "--out", work)
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "not a driftscope baseline" in result.err and "NOTES.txt" in result.err
+    assert _tree(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+def test_baseline_into_the_working_folder_or_above_is_refused(cli, data, tmp_path, monkeypatch):
+    work = tmp_path / "project"
+    work.mkdir()
+    (work / "keep.txt").write_text("x")
+    monkeypatch.chdir(work)
+    for out in (".", ".."):
+        result = cli("baseline", "--reference", data.ref_csv, "--out", out)
+        assert result.code == 2 and "working folder" in result.err
+    assert (work / "keep.txt").read_text() == "x"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
+
+
+def test_baseline_onto_a_file_keeps_the_file(cli, data, tmp_path):
+    target = tmp_path / "ref.csv"
+    target.write_bytes(data.ref_csv.read_bytes())
+    result = cli("baseline", "--reference", target, "--out", target)
+    assert result.code == 2 and "is a file" in result.err
+    assert target.read_bytes() == data.ref_csv.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ref.csv"]
+
+
+def test_baseline_replaces_its_own_folder_and_fills_an_empty_one(cli, data, tmp_path):
+    empty = tmp_path / "bl"
+    empty.mkdir()
+    assert cli("baseline", "--reference", data.ref_csv, "--out", empty).code == 0
+    first = json.loads((empty / "manifest.json").read_text())
+    assert cli("baseline", "--reference", data.ref_parquet, "--out", empty).code == 0
+    second = json.loads((empty / "manifest.json").read_text())
+    assert first["source"] != second["source"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bl"]  # no temp or old folder left
+
+
+def test_a_baseline_with_a_user_file_added_is_not_replaced(cli, data, tmp_path):
+    assert cli("baseline", "--reference", data.ref_csv, "--out", tmp_path / "bl").code == 0
+    (tmp_path / "bl" / "README.txt").write_text("my notes")
+    result = cli("baseline", "--reference", data.ref_csv, "--out", tmp_path / "bl")
+    assert result.code == 2 and "README.txt" in result.err
+    assert (tmp_path / "bl" / "README.txt").read_text() == "my notes"
+
+
+def test_baseline_folder_follows_the_umask(cli, data, tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        assert cli("baseline", "--reference", data.ref_csv, "--out", tmp_path / "bl").code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "bl").stat().st_mode) == 0o755
+
+
+def test_leftovers_of_a_killed_save_are_cleaned(cli, data, tmp_path):
+    assert cli("baseline", "--reference", data.ref_csv, "--out", tmp_path / "bl").code == 0
+    import shutil
+
+    shutil.copytree(tmp_path / "bl", tmp_path / ".bl.old-abc")  # killed after the swap
+    (tmp_path / ".bl.tmp-xyz" / "values").mkdir(parents=True)  # killed while writing
+    (tmp_path / ".bl.mine").mkdir()  # not ours: kept
+    (tmp_path / ".bl.mine" / "x").write_text("x")
+    assert cli("baseline", "--reference", data.ref_csv, "--out", tmp_path / "bl").code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".bl.mine", "bl"]
+
+
+def test_a_corrupted_value_page_is_caught_by_its_checksum(cli, data, tmp_path):
+    import pyarrow.parquet as pq
+
+    from driftscope.baseline import load_baseline
+
+    assert cli("baseline", "--reference", data.ref_csv, "--out", tmp_path / "bl").code == 0
+    values = sorted((tmp_path / "bl" / "values").glob("*.parquet"))[0]
+    col = pq.ParquetFile(values).metadata.row_group(0).column(0)
+    raw = bytearray(values.read_bytes())
+    middle = col.data_page_offset + col.total_compressed_size // 2
+    for i in range(middle, middle + 4):
+        raw[i] ^= 0xFF
+    values.write_bytes(bytes(raw))
+    with pytest.raises(BaselineError, match="corrupt baseline"):
+        load_baseline(tmp_path / "bl")

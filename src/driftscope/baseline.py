@@ -86,11 +86,104 @@ def _profile_to_dict(spec: ColumnSpec, prof: ColumnProfile, values_file: str | N
     return d
 
 
+BASELINE_FILES = ("manifest.json",)
+"""The files a baseline folder holds besides ``values/NNNNN.parquet``."""
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _is_ours(folder: Path) -> bool:
+    """Whether ``folder`` holds a driftscope baseline and nothing else (so replacing it loses
+    nothing of the user's)."""
+    try:
+        m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(m, dict) or m.get("format") != FORMAT:
+        return False
+    for entry in folder.iterdir():
+        if entry.name in BASELINE_FILES and entry.is_file() and not entry.is_symlink():
+            continue
+        if entry.name == "values" and entry.is_dir() and not entry.is_symlink():
+            if all(v.is_file() and not v.is_symlink() and v.suffix == ".parquet"
+                   for v in entry.iterdir()):
+                continue
+        return False
+    return True
+
+
+def check_baseline_target(out: str | os.PathLike[str]) -> Path:
+    """Refuse a baseline ``--out`` that would replace anything driftscope did not write.
+
+    A new path, an empty folder or an earlier driftscope baseline are fine; a file or a folder
+    holding anything else is a :class:`BaselineError` naming it and what to do.
+    """
+    target = Path(os.path.abspath(out))
+    cwd = Path.cwd()
+    if target == cwd or target in cwd.parents:
+        raise BaselineError(f"--out {out}: is the working folder or one above it; give a new "
+                            "folder for the baseline (e.g. --out baseline/)")
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise BaselineError(
+            f"--out {out}: is a file, not a folder; give a new or empty folder for the "
+            "baseline (e.g. --out baseline/)")
+    if target.is_dir():
+        try:
+            entries = [e.name for e in target.iterdir()]
+        except OSError as err:
+            raise BaselineError(f"--out {out}: cannot be read ({err.strerror}); choose "
+                                "another folder") from None
+        if entries and not _is_ours(target):
+            shown = ", ".join(sorted(entries)[:3]) + (", …" if len(entries) > 3 else "")
+            raise BaselineError(
+                f"--out {out}: the folder is not empty and is not a driftscope baseline "
+                f"(it holds {shown}); nothing was written. Give a new or empty folder; "
+                "driftscope only replaces a baseline it wrote itself")
+    return target
+
+
+def _clean_leftovers(parent: Path, name: str) -> None:
+    """Remove what a killed earlier save left next to ``name``: its temp folders (never
+    renamed into place) and replaced old baselines, each only if it is ours."""
+    for stale in parent.glob(f".{glob_escape(name)}.*"):
+        if stale.is_dir() and not stale.is_symlink() and (
+                _is_ours(stale) or stale.name.startswith(f".{name}.tmp-")
+                and _only_baseline_parts(stale)):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _only_baseline_parts(folder: Path) -> bool:
+    """A temp folder of an interrupted save: at most ``values/`` and ``manifest.json``."""
+    try:
+        return all(e.name in ("values", *BASELINE_FILES) for e in folder.iterdir())
+    except OSError:
+        return False
+
+
+def glob_escape(name: str) -> str:
+    import glob
+
+    return glob.escape(name)
+
+
 def save_baseline(baseline: Baseline, out: str | os.PathLike[str]) -> Path:
-    """Write ``baseline`` into the folder ``out`` atomically (a temp folder, then a rename)."""
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    """Write ``baseline`` into the folder ``out`` atomically (a temp folder, then a rename).
+
+    ``out`` must be new, empty or an earlier baseline (see :func:`check_baseline_target`):
+    nothing the user put there is ever removed. The folder follows the umask.
+    """
+    target = check_baseline_target(out)
+    if not target.parent.is_dir():
+        what = "is not a folder" if target.parent.exists() else "does not exist"
+        raise BaselineError(f"--out {out}: {target.parent} {what}; give a folder whose parent "
+                            "folder exists")
+    _clean_leftovers(target.parent, target.name)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
     try:
         (tmp / "values").mkdir()
         cols = []
@@ -99,7 +192,7 @@ def save_baseline(baseline: Baseline, out: str | os.PathLike[str]) -> Path:
             if isinstance(prof, NumericProfile) and prof.sorted_values is not None:
                 vf = f"values/{i:05d}.parquet"
                 pq.write_table(pa.table({"v": prof.sorted_values}), tmp / vf,
-                               compression="zstd")
+                               compression="zstd", write_page_checksum=True)
             cols.append(_profile_to_dict(spec, prof, vf))
         manifest = {
             "format": FORMAT,
@@ -115,10 +208,12 @@ def save_baseline(baseline: Baseline, out: str | os.PathLike[str]) -> Path:
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, indent=1, ensure_ascii=False, allow_nan=False), encoding="utf-8"
         )
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
+        if target.is_dir() and not any(target.iterdir()):
+            target.rmdir()  # an empty folder the user made for it
+        if target.exists():  # an earlier baseline (checked above): swap, then drop it
+            check_baseline_target(out)  # still ours: nothing was added meanwhile
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            old.rmdir()
             target.rename(old)
             tmp.rename(target)
             shutil.rmtree(old, ignore_errors=True)
@@ -161,7 +256,8 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
                     vpath = folder / c["values_file"]
                     if not vpath.is_file():
                         raise BaselineError(f"{vpath}: missing; rebuild the baseline")
-                    values = pq.read_table(vpath).column("v").to_numpy()
+                    values = pq.read_table(
+                        vpath, page_checksum_verification=True).column("v").to_numpy()
                 b = c["binning"]
                 mo = c["moments"]
                 prof = NumericProfile(

@@ -306,7 +306,7 @@ def _write(write_outputs: Any, result: Any, out: Path, cfg: Any) -> Any:
 
 
 def cmd_baseline(ns: argparse.Namespace) -> int:
-    from driftscope.baseline import save_baseline
+    from driftscope.baseline import check_baseline_target, save_baseline
     from driftscope.config.loader import load_config
     from driftscope.pipeline import build_baseline
 
@@ -314,6 +314,7 @@ def cmd_baseline(ns: argparse.Namespace) -> int:
     cfg = load_config(ns.config, overrides)
     if cfg.reference is None:
         raise UsageError("driftscope baseline: --reference is required")
+    check_baseline_target(ns.out)  # refuse before the work, not after it
     progress = _progress(cfg)
     bl = build_baseline(cfg.reference, cfg, progress=progress)
     progress.close()
