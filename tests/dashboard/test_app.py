@@ -24,6 +24,7 @@ from driftscope.outputs import history_schema
 from driftscope.outputs.history import HistorySchemaError, HistoryStore
 from driftscope.result import RunResult, Severity
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.dashboard.hostile import literal
 from tests.factories import make_feature, make_result
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
@@ -92,11 +93,12 @@ def app(monkeypatch: pytest.MonkeyPatch, history_url: str | Path, assets: Path |
 
 
 def texts(at: Any) -> str:
-    """Every text the page shows (markdown, captions, alerts, metrics, subheaders)."""
+    """Every text the page shows (markdown, captions, alerts, metrics, subheaders), with the
+    escapes of data-derived values undone (see :func:`literal`)."""
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [e.value for kind in ("info", "error", "warning") for e in getattr(at, kind)]
     parts += [f"{m.label}={m.value}" for m in at.metric] + [h.value for h in at.subheader]
-    return "\n".join(str(p) for p in parts)
+    return literal("\n".join(str(p) for p in parts))
 
 
 def assert_clean(at: Any) -> None:
@@ -125,8 +127,9 @@ def test_overview_shows_health_counts_recommendation_and_rounds(
     assert "CRITICAL features=0" in shown
     assert "**Recommendation:** Investigate the drifted features" in shown
     assert "Alert open since round **run-001**" in shown  # episodes, not repeats
-    table = at.table[0].value
-    assert list(table.index) == ["run-003", "run-002", "run-001", "run-000"]
+    table = at.table[0].value  # st.table cells are Markdown: escaped
+    assert [literal(i) for i in table.index] == ["run-003", "run-002", "run-001", "run-000"]
+    assert list(table.index)[0] == "run\\-003"
     assert list(table["Status"]) == ["WARNING", "CRITICAL", "WARNING", "NORMAL"]
     assert len(at.get("vega_lite_chart")) == 2  # status over time, counts per level
 
@@ -261,7 +264,9 @@ def test_a_history_from_an_older_driftscope_is_a_clear_error(
     at = app(monkeypatch, history).run()
     assert not at.exception
     [error] = at.error
-    assert "written by an older driftscope (schema version 1; this one uses 2)" in error.value
+    assert "written by an older driftscope (schema version 1; this one uses 2)" in literal(
+        error.value
+    )
     assert "a writer upgrades it" in texts(at)
     with pytest.raises(HistorySchemaError):  # the dashboard did not migrate the store
         HistoryStore(history, create=False, migrate=False)
@@ -276,7 +281,7 @@ def test_a_history_from_a_newer_driftscope_is_a_clear_error(
         conn.execute("UPDATE driftscope_schema_version SET version = 99")
     at = app(monkeypatch, history).run()
     assert not at.exception
-    assert "written by a newer driftscope" in at.error[0].value
+    assert "written by a newer driftscope" in literal(at.error[0].value)
 
 
 def test_an_unreachable_database_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -285,7 +290,7 @@ def test_an_unreachable_database_is_a_clear_error(monkeypatch: pytest.MonkeyPatc
         port = s.getsockname()[1]
     at = app(monkeypatch, f"postgresql://mon:s3cret@127.0.0.1:{port}/history").run()
     assert not at.exception
-    message = at.error[0].value
+    message = literal(at.error[0].value)
     assert f"postgresql://mon:***@127.0.0.1:{port}/history" in message
     assert "s3cret" not in texts(at)
 
@@ -301,13 +306,13 @@ def test_a_failing_page_is_one_line_not_a_traceback(
     monkeypatch.setitem(app_pages._RENDERERS, "Overview", broken)
     at = app(monkeypatch, history).run()
     assert not at.exception
-    assert "could not draw this page (KeyError: 'boom')" in at.error[0].value
+    assert "could not draw this page (KeyError: 'boom')" in literal(at.error[0].value)
 
 
 def test_bad_settings_are_a_clear_error(monkeypatch: pytest.MonkeyPatch, history: Path) -> None:
     at = app(monkeypatch, history, DRIFTSCOPE_REFRESH_SECONDS="soon").run()
     assert not at.exception
-    assert "misconfigured" in at.error[0].value and "'soon'" in at.error[0].value
+    assert "misconfigured" in at.error[0].value and "'soon'" in literal(at.error[0].value)
 
 
 # --------------------------------------------------------------------------------------
@@ -445,6 +450,8 @@ def server(history: Path, assets: Path) -> Iterator[tuple[str, Path]]:
         log.close()
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 def test_dashboard_in_chromium_shows_the_history_and_follows_new_rounds(
     server: tuple[str, Path],

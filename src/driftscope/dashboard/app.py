@@ -6,6 +6,10 @@ Run it with ``driftscope dashboard`` or::
 
 The page body is a fragment that reruns every ``--refresh`` seconds, so a round recorded in
 the history shows up in an open page without a reload.
+
+Names, values, reasons and messages come from production data: the pages show them as literal
+text (escaped by :mod:`driftscope.dashboard.app_text`, never as Markdown links, images or
+formatting), cut to ``app_text.MAX_CHARS`` = 200 characters ending with "…".
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import streamlit as st
 
 from driftscope.dashboard.app_config import load_config
 from driftscope.dashboard.app_pages import PAGES, render
+from driftscope.dashboard.app_text import MAX_MESSAGE_CHARS, code, md
 from driftscope.errors import ConfigError
 from driftscope.outputs.history import mask_url
 
@@ -26,13 +31,13 @@ def main(argv: list[str] | None = None) -> None:
     try:
         config = load_config(sys.argv[1:] if argv is None else argv)
     except ConfigError as exc:
-        st.error(f"The dashboard is misconfigured: {exc}")
+        st.error(f"The dashboard is misconfigured: {md(exc, limit=MAX_MESSAGE_CHARS)}")
         return
     with st.sidebar:
         st.title("driftscope")
         page = st.radio("Page", list(PAGES), key="page")
-        st.caption(f"History: `{mask_url(config.history_url)}`")
-        st.caption(f"Assets: `{config.assets_dir}`")
+        st.caption(f"History: {code(mask_url(config.history_url))}")
+        st.caption(f"Assets: {code(config.assets_dir)}")
         st.caption(f"Refreshes every {config.refresh_seconds:g} s")
     body = st.fragment(run_every=config.refresh_seconds)(render)
     body(str(page), config)

@@ -1,7 +1,10 @@
 """Tables the dashboard shows, shaped from the history store (no Streamlit, no statistics).
 
 Everything here reads stored values and arranges them into pandas frames; nothing is
-recomputed from data. The only derived numbers are counts and orderings.
+recomputed from data. The only derived numbers are counts and orderings. Text shown in
+tables and options (names, reasons, bin labels, round ids, windows) is cut to
+``app_text.MAX_CHARS`` (200) characters with :func:`.app_text.clip`; frames for the charts
+keep the stored values.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from driftscope.dashboard.app_text import clip
 from driftscope.outputs.history import PerformancePoint, RunSummary, SeriesPoint
 from driftscope.result import FeatureResult, RunResult, Severity
 
@@ -32,8 +36,9 @@ def badge(status: Severity | str | None) -> str:
 
 
 def run_label(summary: RunSummary) -> str:
-    """How a round is named in the run selector."""
-    return f"{summary.run_id} · {short_time(summary.started_at)} · {summary.status.value}"
+    """How a round is named in the run selector (plain text, the id cut to 200 characters)."""
+    started = clip(short_time(summary.started_at))
+    return f"{clip(summary.run_id)} · {started} · {summary.status.value}"
 
 
 def short_time(text: str | None) -> str:
@@ -75,15 +80,15 @@ def runs_frame(summaries: Sequence[RunSummary]) -> pd.DataFrame:
 def _window(start: str | None, end: str | None) -> str:
     if not start and not end:
         return "—"
-    return f"{start or '…'} → {end or '…'}"
+    return f"{clip(start or '…')} → {clip(end or '…')}"
 
 
 def recent_rounds_table(summaries: Sequence[RunSummary], limit: int = 10) -> pd.DataFrame:
     """The newest rounds, newest first, as a small text table."""
     rows = [
         {
-            "Run": s.run_id,
-            "Started": short_time(s.started_at),
+            "Run": clip(s.run_id),
+            "Started": clip(short_time(s.started_at)),
             "Status": s.status.value,
             "Features N / W / C": (
                 f"{s.counts.get('NORMAL', 0)} / {s.counts.get('WARNING', 0)} / "
@@ -191,7 +196,7 @@ def features_table(
         m = f.metrics
         rows.append(
             {
-                "Feature": f.name,
+                "Feature": clip(f.name),
                 "Status": f.status.value,
                 "PSI": m.psi,
                 "PSI trend": trends.get(f.name, []),
@@ -200,9 +205,9 @@ def features_table(
                 "Chi² p": m.chi2_pvalue,
                 "Missing (current)": m.missing_share_current,
                 "Unseen": m.unseen_share_current,
-                "Type": f.type,
-                "Origin": f.origin,
-                "Reason": f.reason,
+                "Type": clip(f.type),
+                "Origin": clip(f.origin),
+                "Reason": clip(f.reason),
                 "_rank": Severity(f.status).rank,
             }
         )
@@ -238,7 +243,7 @@ def bins_table(column: FeatureResult) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "Bin": b.label,
+                "Bin": clip(b.label),
                 "Reference share": b.reference_share,
                 "Current share": b.current_share,
                 "Reference count": b.reference_count,

@@ -2,8 +2,12 @@
 
 Each page reads the history store (and the PNG files under the assets folder) and never
 recomputes a statistic. :func:`render` is the auto-refreshing body of the app: it opens the
-store, handles an empty, missing or other-version history with a message in the page, draws
-the run selector and then the chosen page.
+store, handles an empty, missing, damaged or other-version history with a one-line message in
+the page (never a traceback), draws the run selector and then the chosen page.
+
+Every data-derived string (names, values, reasons, findings, ids, messages) reaches
+Markdown-reading elements through :mod:`.app_text` only (``md``, ``code``, ``md_frame``),
+cut to ``app_text.MAX_CHARS`` (200) characters.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 import streamlit as st
 
@@ -20,7 +25,8 @@ from driftscope.classify.trend import alert_episodes
 from driftscope.dashboard import app_charts as charts
 from driftscope.dashboard import app_data as data
 from driftscope.dashboard.app_config import DashboardConfig
-from driftscope.errors import HistoryError
+from driftscope.dashboard.app_text import MAX_MESSAGE_CHARS, clip, code, md, md_frame, unique
+from driftscope.errors import DriftscopeError, HistoryError
 from driftscope.outputs.history import (
     HistoryNotFoundError,
     HistorySchemaError,
@@ -29,6 +35,7 @@ from driftscope.outputs.history import (
     mask_url,
 )
 from driftscope.outputs.history_schema import columns_of
+from driftscope.outputs.snapshot import SNAPSHOT_NAME, read_snapshot
 from driftscope.result import FeatureResult, RunResult
 
 _log = logging.getLogger("driftscope.dashboard")
@@ -60,26 +67,35 @@ def render(page: str, config: DashboardConfig) -> None:
         store = HistoryStore(config.history_url, create=False, migrate=False)
     except HistoryNotFoundError:
         st.info(
-            f"No history yet at `{url}`. Record a round with `driftscope run ... --history "
-            f"{url}` (or `python src/model_monitoring.py`); this page checks again every "
+            f"No history yet at {code(url)}. Record a round with "
+            f"{code(f'driftscope run ... --history {url}')} (or "
+            f"`python src/model_monitoring.py`); this page checks again every "
             f"{config.refresh_seconds:g} s."
         )
         _snapshot_view(config)
         return
     except HistorySchemaError as exc:
-        st.error(str(exc))
+        st.error(_message(exc))
         if exc.older:
             st.caption("The dashboard only reads the history; a writer upgrades it.")
         return
     except HistoryError as exc:
-        st.error(str(exc))
+        st.error(_message(exc))
+        return
+    except Exception as exc:  # a bug: one line in the page, the traceback in the log
+        _log.error("opening the history %s failed:\n%s", url, traceback.format_exc())
+        st.error(
+            f"The dashboard could not open the history at {code(url)} "
+            f"({md(type(exc).__name__)}); check {code('--history')}. The details are in "
+            "the dashboard's log."
+        )
         return
     try:
         summaries = store.runs(last=config.rounds)
         if not summaries:
             st.info(
-                f"The history at `{url}` has no rounds yet. Run `driftscope run ...` to record "
-                f"one; this page checks again every {config.refresh_seconds:g} s."
+                f"The history at {code(url)} has no rounds yet. Run `driftscope run ...` to "
+                f"record one; this page checks again every {config.refresh_seconds:g} s."
             )
             return
         summary = _run_selector(summaries)
@@ -88,38 +104,71 @@ def render(page: str, config: DashboardConfig) -> None:
         _header(ctx)
         _RENDERERS.get(page, overview)(ctx)
     except HistoryError as exc:
-        st.error(str(exc))
+        st.error(_message(exc))
     except Exception as exc:  # a bug: say so in one line, keep the traceback in the log
         _log.error("dashboard page %r failed:\n%s", page, traceback.format_exc())
         st.error(
-            f"The dashboard could not draw this page ({type(exc).__name__}: {exc}). "
-            "The details are in the dashboard's log."
+            f"The dashboard could not draw this page ({md(type(exc).__name__)}: {md(exc)}) "
+            f"from the history at {code(url)}. The details are in the dashboard's log; if the "
+            f"history is damaged, point {code('--history')} at a good copy."
         )
     finally:
         store.close()
 
 
+def _message(exc: BaseException) -> str:
+    """A driftscope error's one-line message, as literal text (it may quote stored data)."""
+    return md(" ".join(str(exc).split()), limit=MAX_MESSAGE_CHARS)
+
+
 def _snapshot_view(config: DashboardConfig) -> None:
     """Without a history, the last round of the snapshot a round wrote next to its assets
     (``streamlit_dashboard_data.pkl``, plain data read by a restricted unpickler)."""
-    from driftscope.errors import DriftscopeError
-    from driftscope.outputs.snapshot import read_snapshot
-
-    path = config.assets_dir / "streamlit_dashboard_data.pkl"
+    path = config.assets_dir / SNAPSHOT_NAME
     if not path.is_file():
         return
     try:
-        result = RunResult.from_dict(read_snapshot(path)["result"])
-    except (DriftscopeError, KeyError, TypeError, ValueError) as exc:
-        st.warning(f"The snapshot {path} cannot be read: {exc}")
+        heading, caption, rows = _snapshot_parts(path)
+    except Exception as exc:  # damaged, tampered with or from another version: one line
+        _log.warning("the dashboard snapshot %s cannot be shown:\n%s", path,
+                     traceback.format_exc())  # fmt: skip
+        why = (
+            "it is not a snapshot this driftscope can read (damaged, tampered with or "
+            "written by another version)"
+            if isinstance(exc, DriftscopeError)
+            else "it is damaged or incomplete"
+        )
+        st.error(
+            f"The dashboard snapshot {code(path)} cannot be shown: {why}. Delete it and rerun "
+            "`driftscope run` to write it again."
+        )
         return
-    st.subheader(f"Last round from the snapshot: {data.badge(result.status)}")
-    st.caption(f"Round {result.run.id}, {data.short_time(result.run.started_at)}; "
-               f"{result.run.current.rows} current rows. {result.recommendation}")
-    rows = [{"feature": f.name, "origin": f.origin, "type": f.type, "status": f.status.value,
-             "PSI": round(f.metrics.psi, 4), "reason": f.reason}
-            for f in sorted(result.features, key=lambda f: (-f.status.rank, -f.metrics.psi))]
-    st.dataframe(rows, hide_index=True, use_container_width=True)
+    st.subheader(heading)
+    st.caption(caption)
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def _snapshot_parts(path: Path) -> tuple[str, str, list[dict[str, object]]]:
+    """Heading, caption and feature rows of the snapshot's round.
+
+    Everything is computed here, before anything is drawn, so a malformed snapshot raises
+    (and becomes one message) instead of leaving a half-drawn page and a traceback.
+    """
+    result = RunResult.from_dict(read_snapshot(path)["result"])
+    run = result.run
+    heading = f"Last round from the snapshot: {data.badge(result.status)}"
+    caption = (
+        f"Round {md(run.id)}, {md(data.short_time(run.started_at))}; "
+        f"{int(run.current.rows):,} current rows. {md(result.recommendation)}"
+    )
+    rows: list[dict[str, object]] = [
+        {"feature": clip(f.name), "origin": clip(f.origin), "type": clip(f.type),
+         "status": f.status.value, "PSI": round(float(f.metrics.psi), 4),
+         "reason": clip(f.reason)}
+        for f in sorted(result.features,
+                        key=lambda f: (-f.status.rank, -float(f.metrics.psi)))
+    ]  # fmt: skip
+    return heading, caption, rows
 
 
 def _run_selector(summaries: list[RunSummary]) -> RunSummary:
@@ -131,7 +180,8 @@ def _run_selector(summaries: list[RunSummary]) -> RunSummary:
         st.session_state["run_choice"] = LATEST
     # labels never change for a given option: the browser keeps showing the label it has
     labels = {LATEST: "Latest round (follows new rounds)"}
-    labels.update({s.run_id: data.run_label(s) for s in summaries})
+    labels.update(zip([s.run_id for s in summaries],
+                      unique(data.run_label(s) for s in summaries), strict=True))  # fmt: skip
     choice = st.selectbox(
         "Round",
         options,
@@ -144,17 +194,18 @@ def _run_selector(summaries: list[RunSummary]) -> RunSummary:
 
 def _header(ctx: Context) -> None:
     run = ctx.result.run
-    parts = [f"Round **{run.id}**", f"started {data.short_time(run.started_at)}"]
+    parts = [f"Round **{md(run.id)}**", f"started {md(data.short_time(run.started_at))}"]
     if run.window_start or run.window_end:
-        parts.append(f"data {run.window_start or '…'} → {run.window_end or '…'}")
+        parts.append(f"data {md(run.window_start or '…')} → {md(run.window_end or '…')}")
     if run.model is not None and run.model.name:
-        parts.append(f"model {run.model.name} {run.model.version or ''}".rstrip())
+        version = f" {md(run.model.version)}" if run.model.version else ""
+        parts.append(f"model {md(run.model.name)}{version}")
     if run.baseline:
-        parts.append(f"baseline {run.baseline}")
+        parts.append(f"baseline {md(run.baseline)}")
     st.markdown(" · ".join(parts) + f" — {data.badge(ctx.result.status)}")
     checked = datetime.now(timezone.utc).strftime("%H:%M:%S UTC")
     st.caption(
-        f"{len(ctx.summaries)} rounds in view · newest {ctx.summaries[-1].run_id} · "
+        f"{len(ctx.summaries)} rounds in view · newest {md(ctx.summaries[-1].run_id)} · "
         f"checked {checked}, again every {ctx.config.refresh_seconds:g} s"
     )
 
@@ -176,8 +227,8 @@ def overview(ctx: Context) -> None:
     for col, level in zip(cols[1:4], data.LEVELS, strict=True):
         col.metric(f"{level} features", counts[level])
     cols[4].metric("Current rows", f"{result.run.current.rows:,}")
-    st.markdown(f"**Recommendation:** {result.recommendation}")
-    st.markdown(f"**Why:** {result.reason}")
+    st.markdown(f"**Recommendation:** {md(result.recommendation)}")
+    st.markdown(f"**Why:** {md(result.reason)}")
     if result.prediction is not None or result.performance is not None:
         pred = result.prediction.status if result.prediction else None
         perf = result.performance.status if result.performance else None
@@ -186,7 +237,7 @@ def overview(ctx: Context) -> None:
     if result.findings:
         with st.expander(f"Findings ({len(result.findings)})"):
             for finding in result.findings:
-                st.markdown(f"- {finding.message}")
+                st.markdown(f"- {md(finding.message)}")
 
     runs = data.runs_frame(ctx.summaries)
     left, right = st.columns(2)
@@ -197,7 +248,7 @@ def overview(ctx: Context) -> None:
         st.markdown("**Features per level**")
         st.altair_chart(charts.levels_chart(data.levels_frame(ctx.summaries)), width="stretch")
     st.markdown("**Recent rounds**")
-    st.table(data.recent_rounds_table(ctx.summaries))
+    st.table(md_frame(data.recent_rounds_table(ctx.summaries)))
 
 
 def _episodes(summaries: list[RunSummary]) -> None:
@@ -208,12 +259,12 @@ def _episodes(summaries: list[RunSummary]) -> None:
     last = episodes[-1]
     if last.open:
         st.markdown(
-            f"Alert open since round **{last.start_run}** ({last.rounds} rounds, worst "
-            f"{data.badge(last.level)}, reached in {last.peak_run})."
+            f"Alert open since round **{md(last.start_run)}** ({last.rounds} rounds, worst "
+            f"{data.badge(last.level)}, reached in {md(last.peak_run)})."
         )
     else:
         st.caption(
-            f"Last alert: {last.start_run} → {last.end_run} ({last.rounds} rounds, worst "
+            f"Last alert: {md(last.start_run)} → {md(last.end_run)} ({last.rounds} rounds, worst "
             f"{last.level.value}); {len(episodes)} episodes in view."
         )
 
@@ -270,10 +321,12 @@ def feature_detail(ctx: Context) -> None:
         st.info("This round compared no columns.")
         return
     keys = [f"{origin}:{column.name}" for origin, column in items]
-    labels = {
-        key: column.name if origin in ("raw", "engineered") else f"{column.name} ({origin})"
-        for key, (origin, column) in zip(keys, items, strict=True)
-    }
+    # selectbox options are plain text (not Markdown): cut, not escaped; distinct labels
+    names = [
+        clip(column.name) if origin in ("raw", "engineered") else f"{clip(column.name)} ({origin})"
+        for origin, column in items
+    ]
+    labels = dict(zip(keys, unique(names), strict=True))
     if st.session_state.get("feature_choice") not in keys:
         worst = max(range(len(items)), key=lambda i: items[i][1].status.rank)
         st.session_state["feature_choice"] = keys[worst]
@@ -289,8 +342,8 @@ def feature_detail(ctx: Context) -> None:
 
 def _column_view(ctx: Context, column: FeatureResult, origin: str, heading: str = "###") -> None:
     m = column.metrics
-    st.markdown(f"{heading} {column.name} {data.badge(column.status)}")
-    st.markdown(column.reason)
+    st.markdown(f"{heading} {md(column.name)} {data.badge(column.status)}")
+    st.markdown(md(column.reason))
     cols = st.columns(6)
     cols[0].metric("PSI", _fmt(m.psi))
     cols[1].metric("KS", _fmt(m.ks_statistic))
@@ -299,7 +352,7 @@ def _column_view(ctx: Context, column: FeatureResult, origin: str, heading: str 
     cols[4].metric("Missing (current)", _fmt(m.missing_share_current, "{:.1%}"))
     cols[5].metric("Unseen (current)", _fmt(m.unseen_share_current, "{:.1%}"))
     for finding in column.findings:
-        st.caption(finding)
+        st.caption(md(finding))
 
     warning, critical = data.psi_thresholds(ctx.result, column.name)
     left, right = st.columns(2)
@@ -325,11 +378,11 @@ def _column_view(ctx: Context, column: FeatureResult, origin: str, heading: str 
     plot = data.find_plot(column, ctx.config.assets_dir)
     if plot is not None:
         st.markdown("**Diagnostic plots** (histogram, box plot, Q-Q plot)")
-        st.image(str(plot), caption=plot.name)
+        st.image(str(plot), caption=md(plot.name))
     else:
         st.caption(
             "No diagnostic plot for this column in this round (plots are written for columns "
-            f"that are not NORMAL, under `{ctx.config.assets_dir}`)."
+            f"that are not NORMAL, under {code(ctx.config.assets_dir)})."
         )
     with st.expander("Bins"):
         st.dataframe(data.bins_table(column), hide_index=True, width="stretch")
@@ -359,10 +412,10 @@ def model(ctx: Context) -> None:
     st.markdown("### Performance")
     perf = result.performance
     if perf is not None:
-        st.markdown(f"{data.badge(perf.status)} {perf.reason}")
+        st.markdown(f"{data.badge(perf.status)} {md(perf.reason)}")
         rows = [
             {
-                "Metric": name,
+                "Metric": clip(name),
                 "Current": metric.current,
                 "Estimated": metric.estimated,
                 "Baseline": metric.baseline,
