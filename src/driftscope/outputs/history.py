@@ -18,12 +18,22 @@ advisory lock.
 A store written by an older driftscope is migrated when opened by a writer (readers such as
 the dashboard refuse it with a clear message instead); a store written by a newer driftscope
 is refused with a :class:`HistorySchemaError`.
+
+The store writes only into what is its own. A SQLite path that does not exist is created; one
+that is not a regular file (``/dev/null``, a FIFO, a folder) or not a SQLite database is
+refused. A database that exists but does not hold driftscope's schema is used only when it is
+empty (no tables or views at all: a fresh ``createdb``, a 0-byte file); one that holds other
+tables is refused with a :class:`HistoryForeignError` unless the store is opened with
+``init=True``. These checks run before anything is written: a refused SQLite file is left
+byte for byte as it was, with no journal or WAL file next to it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,12 +43,14 @@ from driftscope.errors import HistoryError
 from driftscope.outputs import history_schema as _schema
 from driftscope.outputs.history_report import history_report
 from driftscope.outputs.history_schema import MIGRATIONS, SCHEMA_VERSION, check_last
+from driftscope.outputs.text import printable
 from driftscope.result import RunResult, Severity
 
 __all__ = [
     "HISTORY_FILENAME",
     "MIGRATIONS",
     "SCHEMA_VERSION",
+    "HistoryForeignError",
     "HistoryNotFoundError",
     "HistorySchemaError",
     "HistoryStore",
@@ -92,6 +104,25 @@ class HistorySchemaError(HistoryError):
 
 class RunNotFoundError(HistoryError, LookupError):
     """No round with the requested run id is stored."""
+
+
+class HistoryForeignError(HistoryError):
+    """The history location holds something that is not driftscope's, so nothing is written.
+
+    Raised for a SQLite path that is not a regular file (a device, a FIFO, a folder) or not a
+    SQLite database, and for a database that holds tables or views but not driftscope's
+    schema (a writer may adopt such a database with ``init=True``).
+
+    Attributes
+    ----------
+    tables : tuple of str
+        The tables and views found that are not driftscope's (empty when the location is not
+        a database at all).
+    """
+
+    def __init__(self, message: str, tables: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.tables = tuple(tables)
 
 
 # --------------------------------------------------------------------------------------
@@ -161,12 +192,15 @@ def _parse_url(url: str | Path) -> Any:
     if backend == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
-            folder = Path(database).expanduser().parent
+            path = Path(database).expanduser()
+            folder = path.parent
             if not folder.is_dir():
                 raise HistoryError(
                     f"cannot open the history at {mask_url(text)}: the folder {folder} does "
                     "not exist; create it or choose another --history path"
                 )
+            if str(path) != database:  # SQLite itself does not expand ~
+                parsed = parsed.set(database=str(path))
         return parsed
     if backend in ("postgresql", "postgres"):
         if parsed.drivername in ("postgresql", "postgres"):
@@ -335,6 +369,15 @@ def _value(level: Severity | None) -> str | None:
 # --------------------------------------------------------------------------------------
 
 
+class _AlreadyStored(Exception):
+    """Internal: the round's run id is stored already (``cause``: the insert's error, if the
+    insert is how it showed)."""
+
+    def __init__(self, cause: BaseException | None) -> None:
+        super().__init__()
+        self.cause = cause
+
+
 class HistoryStore:
     """The history of monitoring rounds in SQLite or PostgreSQL.
 
@@ -346,6 +389,11 @@ class HistoryStore:
     create : bool
         Create the tables when the database has none (default True). With False a missing
         SQLite file or an empty database raises :class:`HistoryNotFoundError`.
+    init : bool
+        Add driftscope's tables to an existing database that holds other tables but not
+        driftscope's (default False: such a database raises :class:`HistoryForeignError`
+        before anything is written to it). An empty database, or a SQLite path that does not
+        exist yet, needs no ``init``. Only writers (``create=True``) use it.
     migrate : bool
         Upgrade a store written by an older driftscope (default True). With False such a
         store raises :class:`HistorySchemaError`; readers such as the dashboard use this so
@@ -355,6 +403,10 @@ class HistoryStore:
 
     Raises
     ------
+    HistoryForeignError
+        When the location is not driftscope's: a SQLite path that is not a regular file or
+        not a SQLite database, or a database with other tables but no driftscope schema
+        (unless ``init``). Nothing is written then.
     HistoryError
         With a one-line message naming the URL (password masked) when the URL is wrong, the
         folder or server is missing, or the schema is of another version.
@@ -373,6 +425,7 @@ class HistoryStore:
         create: bool = True,
         migrate: bool = True,
         busy_timeout: float = _SQLITE_BUSY_SECONDS,
+        init: bool = False,
     ) -> None:
         self._url = _parse_url(url)
         given = str(url).strip()
@@ -380,12 +433,26 @@ class HistoryStore:
         """The store's URL as given, with its password masked."""
         self._backend = self._url.get_backend_name()
         self._busy_timeout = float(busy_timeout)
-        if not create and self._backend == "sqlite":
-            database = self._url.database
-            if database and database != ":memory:" and not Path(database).expanduser().exists():
+        self._init = bool(init)
+        path = self._sqlite_path()
+        if path is not None:
+            try:
+                mode = path.stat().st_mode  # follows symlinks: the file SQLite would open
+            except FileNotFoundError:
+                mode = None
+            except OSError as exc:
+                raise HistoryError(
+                    f"cannot open the history at {self.url}: {_one_line(exc)}"
+                ) from None
+            if mode is None and not create:
                 raise HistoryNotFoundError(
                     f"no history at {self.url} yet: the file does not exist "
                     "(a round run with history recording creates it)"
+                )
+            if mode is not None and not stat.S_ISREG(mode):
+                raise HistoryForeignError(
+                    f"cannot use {self.url} as the history: it is {_file_kind(mode)}, not a "
+                    "regular file; choose a file path (or a database URL) for --history"
                 )
         self._engine = self._make_engine()
         try:
@@ -442,13 +509,15 @@ class HistoryStore:
     @contextlib.contextmanager
     def _errors(self, action: str) -> Iterator[None]:
         """Turn database and OS errors into one-line HistoryErrors naming the URL."""
+        import sqlite3
+
         from sqlalchemy.exc import SQLAlchemyError
 
         try:
             yield
         except HistoryError:
             raise
-        except (SQLAlchemyError, OSError) as exc:
+        except (SQLAlchemyError, OSError, sqlite3.Error) as exc:
             cause = _one_line(exc)
             password = self._url.password
             if password:
@@ -478,6 +547,110 @@ class HistoryStore:
                     conn = conn.execution_options(driftscope_write=True)
                 with conn.begin():
                     yield conn
+
+    # -- what is there ---------------------------------------------------------------
+    def _sqlite_path(self) -> Path | None:
+        """The SQLite file of the store, None for PostgreSQL, memory and ``file:`` URIs."""
+        if self._backend != "sqlite":
+            return None
+        database = self._url.database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return None
+        return Path(database)
+
+    def _sqlite_names(self) -> list[str] | None:
+        """The tables and views in the SQLite file, read without writing anything.
+
+        None when the file does not exist (yet). A 0-byte file is an empty database. The
+        file is opened read-only; a WAL-mode file that no connection has open (no ``-wal``
+        file) is opened as immutable, so that reading it does not leave ``-wal`` and ``-shm``
+        files next to a database that is not ours.
+        """
+        import sqlite3
+        from urllib.parse import quote
+
+        path = self._sqlite_path()
+        if path is None:
+            return None
+        try:  # non-blocking: a FIFO put in place since __init__ must not hang the open
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except FileNotFoundError:
+            return None
+        with open(fd, "rb", closefd=True) as fh:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                raise HistoryForeignError(
+                    f"cannot use {self.url} as the history: it is {_file_kind(mode)}, not a "
+                    "regular file; choose a file path (or a database URL) for --history"
+                )
+            header = fh.read(100)
+        if not header:
+            return []
+        if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+            raise HistoryForeignError(
+                f"cannot use {self.url} as the history: the file is not a SQLite database; "
+                "choose another --history"
+            )
+        wal = header[18] == 2 and header[19] == 2
+        idle = not Path(f"{path}-wal").exists()
+        how = "immutable=1" if wal and idle else "mode=ro"
+        uri = f"file:{quote(os.path.abspath(path))}?{how}"
+        conn = sqlite3.connect(uri, uri=True, timeout=self._busy_timeout)
+        try:
+            rows = conn.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+                "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+            ).fetchall()
+        finally:
+            conn.close()
+        return [str(name) for (name,) in rows]
+
+    @staticmethod
+    def _names(conn: Any) -> list[str]:
+        """The tables and views in the database (for PostgreSQL: in the default schema,
+        where driftscope creates its tables)."""
+        from sqlalchemy import inspect
+
+        inspector = inspect(conn)
+        names = [*inspector.get_table_names(), *inspector.get_view_names()]
+        with contextlib.suppress(NotImplementedError):
+            names += inspector.get_materialized_view_names()
+        return names
+
+    def _check_unversioned(self, names: Sequence[str], *, create: bool) -> None:
+        """For a database without driftscope's version table, holding the tables and views
+        ``names``: return when driftscope may create its tables there, else raise."""
+        if any(n in ("driftscope_runs", "driftscope_columns") for n in names):
+            raise HistoryError(
+                f"the history at {self.url} has driftscope tables but no schema version; "
+                "it is damaged or was written by an unknown tool: point --history elsewhere"
+            )
+        foreign = sorted(n for n in names if not n.lower().startswith("driftscope_"))
+        if foreign and not (create and self._init):
+            listing = ", ".join(printable(n, 40) for n in foreign[:5])
+            listing += ", …" if len(foreign) > 5 else ""
+            found = (
+                f"{len(foreign)} tables that are not driftscope's ({listing})"
+                if len(foreign) > 1
+                else f"1 table that is not driftscope's ({listing})"
+            )
+            if create:
+                message = (
+                    f"the database at {self.url} holds {found} and no driftscope history: "
+                    "pass --history-init to add driftscope's tables to it, or choose another "
+                    "--history"
+                )
+            else:
+                message = (
+                    f"no driftscope history at {self.url}: the database holds {found}; "
+                    "choose another --history"
+                )
+            raise HistoryForeignError(message, foreign)
+        if not create:
+            raise HistoryNotFoundError(
+                f"no history at {self.url} yet: the database has no driftscope tables "
+                "(a round run with history recording creates them)"
+            )
 
     # -- schema ------------------------------------------------------------------------
     def _read_version(self, conn: Any) -> int | None:
@@ -547,15 +720,23 @@ class HistoryStore:
         from sqlalchemy import insert, text
 
         with self._errors("open"):
+            # SQLite: look before the first connection, which switches the file to WAL
+            names = self._sqlite_names()
+            if names is not None and "driftscope_schema_version" not in names:
+                self._check_unversioned(names, create=create)
             with self._engine.connect() as conn:
                 with conn.begin():
                     found = self._read_version(conn)
+                    if found is None:
+                        self._check_unversioned(self._names(conn), create=create)
             if not self._check_version(found, create=create, migrate=migrate):
                 return
             with self._transaction(write=True, action="prepare") as conn:
                 if self._backend == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
                 found = self._read_version(conn)  # another writer may have done it meanwhile
+                if found is None:
+                    self._check_unversioned(self._names(conn), create=create)
                 if not self._check_version(found, create=create, migrate=migrate):
                     return
                 version_table = _schema.tables()["version"]
@@ -576,7 +757,12 @@ class HistoryStore:
 
     # -- writing -----------------------------------------------------------------------
     def record(self, result: RunResult) -> None:
-        """Store one round, whole or not at all.
+        """Store one round, whole or not at all; a round already stored is left alone.
+
+        Recording is idempotent on the run id: when a round with ``result.run.id`` is
+        already stored (recorded earlier, or by a concurrent writer meanwhile), nothing is
+        written and the stored round is kept as it is, even if ``result`` differs;
+        :meth:`contains` tells beforehand whether a run id is stored.
 
         Parameters
         ----------
@@ -586,49 +772,77 @@ class HistoryStore:
         Raises
         ------
         HistoryError
-            When a round with the same run id is already stored, or the database cannot be
-            written; nothing of the round is stored then.
+            When the database cannot be written; nothing of the round is stored then.
         """
-        from sqlalchemy import insert, select
+        from sqlalchemy import insert
         from sqlalchemy.exc import IntegrityError
 
         t = _schema.tables()
         payload = result.to_json(indent=None)
         run_id = result.run.id
-        duplicate = HistoryError(
-            f"run id {run_id!r} is already recorded in the history at {self.url}; "
-            "each round needs a new run id"
-        )
-        with self._transaction(write=True) as conn:
-            exists = conn.execute(
-                select(t["runs"].c.seq).where(t["runs"].c.run_id == run_id)
-            ).first()
-            if exists is not None:
-                raise duplicate
-            try:
-                seq = conn.execute(
-                    insert(t["runs"]).values(**_schema.run_row(result, payload))
-                ).inserted_primary_key[0]
-            except IntegrityError:  # a concurrent writer recorded the same id first
-                raise duplicate from None
-            for position, column in enumerate(_schema.columns_of(result)):
-                _schema.write_column(conn, t, seq, position, column)
-            if result.performance is not None and result.performance.metrics:
-                conn.execute(
-                    insert(t["performance"]),
-                    [
-                        {
-                            "run_seq": seq,
-                            "metric": name,
-                            "current": _schema.num(m.current),
-                            "estimated": _schema.num(m.estimated),
-                            "baseline": _schema.num(m.baseline),
-                            "relative_change": _schema.num(m.relative_change),
-                            "status": Severity(m.status).value,
-                        }
-                        for name, m in result.performance.metrics.items()
-                    ],
-                )
+        try:
+            with self._transaction(write=True) as conn:
+                if self._contains(conn, run_id):
+                    raise _AlreadyStored(None)
+                try:
+                    seq = conn.execute(
+                        insert(t["runs"]).values(**_schema.run_row(result, payload))
+                    ).inserted_primary_key[0]
+                except IntegrityError as exc:  # a concurrent writer stored the same id first?
+                    raise _AlreadyStored(exc) from None
+                self._write_round(conn, seq, result)
+        except _AlreadyStored as stop:
+            if stop.cause is not None and not self.contains(run_id):
+                with self._errors("write to"):
+                    raise stop.cause from None
+
+    def contains(self, run_id: str) -> bool:
+        """Whether a round with this run id is stored.
+
+        Parameters
+        ----------
+        run_id : str
+            The round's run id.
+
+        Returns
+        -------
+        bool
+        """
+        with self._transaction(write=False) as conn:
+            return self._contains(conn, run_id)
+
+    @staticmethod
+    def _contains(conn: Any, run_id: str) -> bool:
+        from sqlalchemy import select
+
+        runs = _schema.tables()["runs"]
+        query = select(runs.c.seq).where(runs.c.run_id == run_id).limit(1)
+        return conn.execute(query).first() is not None
+
+    @staticmethod
+    def _write_round(conn: Any, seq: int, result: RunResult) -> None:
+        """The rows of one round below its ``runs`` row ``seq``."""
+        from sqlalchemy import insert
+
+        t = _schema.tables()
+        for position, column in enumerate(_schema.columns_of(result)):
+            _schema.write_column(conn, t, seq, position, column)
+        if result.performance is not None and result.performance.metrics:
+            conn.execute(
+                insert(t["performance"]),
+                [
+                    {
+                        "run_seq": seq,
+                        "metric": name,
+                        "current": _schema.num(m.current),
+                        "estimated": _schema.num(m.estimated),
+                        "baseline": _schema.num(m.baseline),
+                        "relative_change": _schema.num(m.relative_change),
+                        "status": Severity(m.status).value,
+                    }
+                    for name, m in result.performance.metrics.items()
+                ],
+            )
 
     # -- reading -----------------------------------------------------------------------
     def _ordered_runs(self, last: int | None) -> Any:
@@ -969,6 +1183,20 @@ def _point(row: Any) -> SeriesPoint:
         metrics=metrics,
         run_status=Severity(row["run_status"]),
     )
+
+
+def _file_kind(mode: int) -> str:
+    """What a file that is not a regular file is, for messages."""
+    for test, kind in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "a special file"
 
 
 def _set_wal(cursor: Any, timeout: float) -> None:

@@ -2,6 +2,11 @@
 
 Three formats: an aligned text table for people, JSON (a list, newest last) and CSV for
 programs.
+
+Names, values and reasons come from the data and the database, not from driftscope: in every
+format, control characters and bidi overrides in them are printed as visible escapes (see
+:mod:`driftscope.outputs.text`), so that they cannot drive the user's terminal; the table also
+cuts long values at :data:`CELL_LIMIT` characters.
 """
 
 from __future__ import annotations
@@ -14,11 +19,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from driftscope.errors import ConfigError, HistoryError
 from driftscope.outputs.history_schema import check_last, level_value
+from driftscope.outputs.text import json_safe, printable
 
 if TYPE_CHECKING:
     from driftscope.outputs.history import HistoryStore, RunSummary
 
-__all__ = ["history_report"]
+__all__ = ["CELL_LIMIT", "history_report"]
+
+CELL_LIMIT = 200
+"""Longest cell of the text table, in characters (longer values end in "…")."""
 
 _RUN_CSV_FIELDS = (
     "run_id",
@@ -61,6 +70,7 @@ def _cell(value: Any, digits: int = 4) -> str:
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    rows = [[printable(c, CELL_LIMIT) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
@@ -79,13 +89,25 @@ def _short(text: str | None, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    return printable(value, None) if isinstance(value, str) else value
+
+
 def _csv(fields: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(fields), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in fields})
+        writer.writerow({k: _csv_value(row.get(k)) for k in fields})
     return buffer.getvalue().rstrip("\n")
+
+
+def _json(items: Sequence[dict[str, Any]]) -> str:
+    # ensure_ascii=False keeps names readable but leaves DEL, C1 controls and bidi overrides
+    # raw: json_safe writes them as \uXXXX escapes (still valid JSON, same data)
+    return json_safe(json.dumps(list(items), indent=2, ensure_ascii=False))
 
 
 def history_report(
@@ -126,7 +148,7 @@ def history_report(
     if feature is None:
         summaries = store.runs(last)
         if fmt == "json":
-            return json.dumps([s.to_dict() for s in summaries], indent=2, ensure_ascii=False)
+            return _json([s.to_dict() for s in summaries])
         if fmt == "csv":
             return _csv(_RUN_CSV_FIELDS, [_flat_run(s) for s in summaries])
         if not summaries:
@@ -154,13 +176,15 @@ def history_report(
     points = store.feature_series(feature, last)
     if not points:
         known = store.column_names()
-        listing = ", ".join(known[:20]) + (", …" if len(known) > 20 else "")
+        listing = ", ".join(printable(k, 60) for k in known[:20]) + (
+            ", …" if len(known) > 20 else ""
+        )
         raise HistoryError(
             f"no column {feature!r} in the history at {store.url}; "
             + (f"known columns: {listing}" if known else "the history is empty")
         )
     if fmt == "json":
-        return json.dumps([p.to_dict() for p in points], indent=2, ensure_ascii=False)
+        return _json([p.to_dict() for p in points])
     if fmt == "csv":
         fields = list(points[0].to_dict())
         return _csv(fields, [p.to_dict() for p in points])
@@ -176,9 +200,13 @@ def history_report(
             _cell(p.metrics.get("chi2_pvalue"), 3),
             _cell(p.metrics.get("missing_share_current")),
             _cell(p.metrics.get("unseen_share_current")),
+            " ".join(p.reason.split()) or "-",
         ]
         for p in points
     ]
     headers = ["run", "started (UTC)", "status", "psi", "psi p", "ks", "js", "chi2 p",
-               "missing", "unseen"]  # fmt: skip
-    return f"{feature} ({points[-1].origin}, {points[-1].type})\n" + _table(headers, rows)
+               "missing", "unseen", "reason"]  # fmt: skip
+    newest = points[-1]
+    kind = printable(f"{newest.origin}, {newest.type}")
+    title = f"{printable(feature, CELL_LIMIT)} ({kind})"
+    return title + "\n" + _table(headers, rows)

@@ -329,8 +329,23 @@ def level_value(level: Severity | None) -> str | None:
     return None if level is None else Severity(level).value
 
 
+MAX_LAST = 2**63 - 1
+"""The largest ``last``: the largest LIMIT SQLite and PostgreSQL take (a signed 64-bit int)."""
+
+
 def check_last(last: int) -> int:
-    """``last`` when it is a positive int, else a ConfigError."""
-    if isinstance(last, bool) or not isinstance(last, int) or last < 1:
-        raise ConfigError(f"last must be a positive number of rounds, got {last!r}")
+    """``last`` when it is an int from 1 to :data:`MAX_LAST`, else a one-line ConfigError."""
+    if isinstance(last, bool) or not isinstance(last, int) or not 1 <= last <= MAX_LAST:
+        raise ConfigError(
+            f"last must be a whole number of rounds from 1 to {MAX_LAST}, got {shown(last)}"
+        )
     return last
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """``repr(value)`` cut at ``limit`` characters (ints too long to print included)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int beyond Python's digit limit for str()
+        return "a number too long to print"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
