@@ -242,7 +242,13 @@ class RunResult:
 
     @classmethod
     def from_json(cls, text: str) -> RunResult:
-        return cls.from_dict(json.loads(text))
+        from driftscope.safe_yaml import DocumentError, load_json
+
+        try:
+            data = load_json(text, "the report")
+        except DocumentError as err:
+            raise ValueError(str(err)) from None
+        return cls.from_dict(data)
 
 
 class _FeatureKeyError(KeyError):

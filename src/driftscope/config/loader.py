@@ -6,11 +6,18 @@ import typing
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from driftscope.config.models import MonitoringConfig
 from driftscope.errors import ConfigError
+from driftscope.safe_yaml import (
+    ECHO_LIMIT,
+    DocumentError,
+    DocumentSyntaxError,
+    read_yaml_file,
+    shorten,
+    shorten_words,
+)
 
 
 def _model_at(loc: tuple[Any, ...]) -> Any:
@@ -41,14 +48,17 @@ def _name(key: str, flags: frozenset[str] | set[str]) -> str:
 def _describe(err: ValidationError, source: str, flags: frozenset[str] | set[str] = frozenset()
               ) -> str:
     """One line: control characters in keys or values are shown escaped."""
-    text = _describe_raw(err, source, flags)
+    return _printable(_describe_raw(err, source, flags))
+
+
+def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _describe_raw(err: ValidationError, source: str,
                   flags: frozenset[str] | set[str] = frozenset()) -> str:
     first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"])
+    loc = shorten(_printable(".".join(str(p) for p in first["loc"])), ECHO_LIMIT)
     kind = first["type"]
     top = str(first["loc"][0]) if first["loc"] else ""
     if top in flags:  # the value came from a command-line flag, not the file
@@ -59,11 +69,11 @@ def _describe_raw(err: ValidationError, source: str,
         valid = sorted(model.model_fields) if model is not None else []
         hint = f"; valid keys: {', '.join(valid)}" if valid else ""
         return f"{source}: unknown key '{loc}'{hint}"
-    msg = str(first["msg"]).removeprefix("Value error, ")
+    msg = shorten_words(_printable(str(first["msg"]).removeprefix("Value error, ")))
     if not loc:  # a rule across fields
         return f"{source}: {msg}"
     got = first.get("input")
-    got_txt = f" (got {got!r})" if not isinstance(got, dict) else ""
+    got_txt = f" (got {shorten(repr(got), ECHO_LIMIT)})" if not isinstance(got, dict) else ""
     what = "flag" if top in flags else "field"
     return f"{source}: {what} '{loc}': {msg}{got_txt}"
 
@@ -77,7 +87,8 @@ def build_config(values: dict[str, Any], source: str = "config",
     """
     bad = [k for k in values if not isinstance(k, str)]
     if bad:
-        raise ConfigError(f"{source}: unknown key {bad[0]!r} (keys must be text); valid keys: "
+        raise ConfigError(f"{source}: unknown key {shorten(repr(bad[0]), ECHO_LIMIT)} (keys must "
+                          "be text); valid keys: "
                           f"{', '.join(sorted(MonitoringConfig.model_fields))}")
     try:
         return MonitoringConfig(**values)
@@ -86,15 +97,26 @@ def build_config(values: dict[str, Any], source: str = "config",
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
+    """The top-level mapping of a YAML config file ({} when the file is empty).
+
+    The file is read within the limits of :mod:`driftscope.safe_yaml` (10 MB, 64 levels of
+    nesting, no alias bombs); every failure is a one-line :class:`ConfigError` naming the file.
+    """
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"{p}: config file not found; pass an existing YAML file to --config")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        line = getattr(getattr(err, "problem_mark", None), "line", None)
-        where = f" (line {line + 1})" if line is not None else ""
+        data = read_yaml_file(p)
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: config file not found; pass an existing YAML file to --config"
+                          ) from None
+    except DocumentSyntaxError as err:
+        if err.reason in ("ValueError", "TypeError", "OverflowError"):  # a value, e.g. a date
+            raise ConfigError(str(err)) from None
+        where = f" (line {err.line})" if err.line is not None else ""
         raise ConfigError(f"{p}: not valid YAML{where}; fix the syntax") from None
+    except DocumentError as err:  # too large, too deep, an alias bomb, unreadable
+        raise ConfigError(str(err)) from None
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -43,6 +43,7 @@ from driftscope.demo.population import (
     report,
 )
 from driftscope.errors import ConfigError
+from driftscope.inputs.readers import write_parquet
 from driftscope.outputs.atomic import atomic_open
 
 __all__ = ["SCENARIOS", "Scenario", "batch_period", "main", "simulate"]
@@ -405,7 +406,7 @@ def _parser() -> argparse.ArgumentParser:
 def _write(frame: pd.DataFrame, path: Path, fmt: str) -> None:
     if fmt == "parquet":
         with atomic_open(path, "wb") as fh:
-            frame.to_parquet(fh, index=False)
+            write_parquet(frame, fh)  # with page checksums, which read_table verifies
     else:
         with atomic_open(path, "w") as fh:
             frame.to_csv(fh, index=False)

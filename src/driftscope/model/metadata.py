@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from driftscope.errors import ArtifactError
+from driftscope.safe_yaml import (
+    ECHO_LIMIT,
+    DocumentError,
+    DocumentSyntaxError,
+    read_json_file,
+    read_yaml_file,
+    shorten,
+    shorten_words,
+)
 
 PERFORMANCE_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "brier")
 
@@ -38,26 +45,42 @@ class ModelMetadata(BaseModel):
         unknown = [k for k in v if k not in PERFORMANCE_METRICS]
         if unknown:
             raise ValueError(
-                f"unknown metric {unknown[0]!r}; known: {', '.join(PERFORMANCE_METRICS)}"
+                f"unknown metric {shorten(repr(unknown[0]), ECHO_LIMIT)}; known: "
+                f"{', '.join(PERFORMANCE_METRICS)}"
             )
         return v
 
 
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def load_metadata(path: str) -> ModelMetadata:
+    """Read a metadata file: JSON when it ends in ``.json``, YAML otherwise.
+
+    The file is read within the limits of :mod:`driftscope.safe_yaml` (10 MB, 64 levels of
+    nesting, no YAML alias bombs); every failure is a one-line :class:`ArtifactError` naming
+    the file.
+    """
     p = Path(path)
     if not p.is_file():
         raise ArtifactError(f"{p}: metadata file not found; check the path")
     try:
-        text = p.read_text(encoding="utf-8")
-        data = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as err:
-        raise ArtifactError(f"{p}: metadata is not valid JSON/YAML ({err.__class__.__name__}); "
+        data = read_json_file(p) if p.suffix.lower() == ".json" else read_yaml_file(p)
+    except FileNotFoundError:
+        raise ArtifactError(f"{p}: metadata file not found; check the path") from None
+    except DocumentSyntaxError as err:
+        where = f" at line {err.line}" if err.line is not None else ""
+        raise ArtifactError(f"{p}: metadata is not valid JSON/YAML ({err.reason}{where}); "
                             "fix the syntax") from None
+    except DocumentError as err:  # too large, too deep, an alias bomb, unreadable
+        raise ArtifactError(str(err)) from None
     if not isinstance(data, dict):
         raise ArtifactError(f"{p}: metadata must be a mapping of fields (name, version, ...)")
     try:
         return ModelMetadata(**{str(k): v for k, v in data.items()})
     except ValidationError as err:
         first = err.errors()[0]
-        loc = ".".join(str(x) for x in first["loc"])
-        raise ArtifactError(f"{p}: metadata field '{loc}': {first['msg']}") from None
+        loc = shorten(_printable(".".join(str(x) for x in first["loc"])), ECHO_LIMIT)
+        msg = shorten_words(_printable(str(first["msg"])))
+        raise ArtifactError(f"{p}: metadata field '{loc}': {msg}") from None
