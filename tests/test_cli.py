@@ -1680,3 +1680,103 @@ def test_dashboard_flags_reach_launch(cli: Cli, tmp_path: Path,
     assert cli("dashboard", "--assets", tmp_path / "a", "--host", "0.0.0.0").code == 0
     assert seen["assets_dir"] == str(tmp_path / "a") and seen["host"] == "0.0.0.0"
     assert seen["history"] == str(tmp_path / "a" / "driftscope_history.db")
+
+
+# -- hardening: input at fault is exit 2; data is text on the terminal ----------------------
+
+def test_negative_seed_is_a_usage_error(cli: Cli, data: DataFiles, tmp_path: Path) -> None:
+    result = cli("run", "--reference", data.ref_csv, "--current", data.same_csv, "--out",
+                 tmp_path / "o", "--seed", "-1", *FAST)
+    assert result.code == 2 and "--seed" in result.err and result.err.count("\n") == 1
+
+
+def test_report_out_must_be_a_file_in_an_existing_folder(cli: Cli, data: DataFiles,
+                                                         tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    assert cli("run", "--reference", data.ref_csv, "--current", data.same_csv, "--out", out,
+               *FAST).code == 0
+    folder = tmp_path / "taken"
+    folder.mkdir()
+    result = cli("report", "--from", out / "drift_report.json", "--out", folder)
+    assert result.code == 2 and "is a folder" in result.err
+    far = tmp_path / "missing" / "deeper" / "r.html"
+    result = cli("report", "--from", out / "drift_report.json", "--out", far)
+    assert result.code == 2 and "does not exist" in result.err
+    assert not (tmp_path / "missing").exists()
+
+
+def test_the_run_summary_shows_control_characters_as_escapes(cli: Cli, tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    evil = "x\x1b[2J\x07\u202eevil\x08"
+    pd.DataFrame({evil: rng.normal(size=500), "ok": rng.normal(size=500)}).to_csv(
+        tmp_path / "r.csv", index=False)
+    pd.DataFrame({evil: rng.normal(3.0, 1.0, 500), "ok": rng.normal(size=500)}).to_csv(
+        tmp_path / "c.csv", index=False)
+    result = cli("run", "--reference", tmp_path / "r.csv", "--current", tmp_path / "c.csv",
+                 "--out", tmp_path / "o", *FAST)
+    assert result.code == 0
+    for raw in ("\x1b", "\x07", "\u202e", "\x08"):
+        assert raw not in result.out
+    assert "x\\x1b[2J\\x07\\u202eevil\\x08" in result.out
+
+
+def test_a_huge_category_value_is_cut_in_sentences_but_kept_in_the_bins(
+        cli: Cli, tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    huge = "V" * 200_000
+    ref = pd.DataFrame({"c": rng.choice(["a", "b"], 2000)})
+    cur = pd.DataFrame({"c": np.r_[rng.choice(["a", "b"], 540), [huge] * 60]})
+    ref.to_csv(tmp_path / "r.csv", index=False)
+    cur.to_csv(tmp_path / "c.csv", index=False)
+    out = tmp_path / "o"
+    result = cli("run", "--reference", tmp_path / "r.csv", "--current", tmp_path / "c.csv",
+                 "--out", out, "--no-history", "--plots", "none")
+    assert result.code == 0, result.err
+    report = json.loads((out / "drift_report.json").read_text())
+    c = feature(report, "c")
+    assert c["status"] == "CRITICAL" and "unseen" in c["reason"]
+    assert len(c["reason"]) < 1000 and "…" in c["reason"]
+    assert any(b["label"] == huge for b in c["bins"])  # the full value stays in the JSON
+    assert len(result.out) < 5000
+    assert (out / "drift_report.html").stat().st_size < 1_000_000  # no sentence copies it
+
+
+def test_a_foreign_database_as_history_needs_history_init(cli: Cli, data: DataFiles,
+                                                          tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "crm.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+        conn.execute("INSERT INTO customers (name) VALUES ('ann')")
+    conn.close()
+    before = db.read_bytes()
+    out = tmp_path / "o"
+    args = ("run", "--reference", data.ref_csv, "--current", data.same_csv, "--out", out,
+            "--plots", "none", "--no-html", "--history", db)
+    result = cli(*args)
+    assert result.code == 2 and "--history-init" in result.err and result.err.count("\n") == 1
+    assert db.read_bytes() == before and not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["crm.db"]
+    result = cli(*args, "--history-init")
+    assert result.code == 0, result.err
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT name FROM customers").fetchall() == [("ann",)]
+        assert conn.execute("SELECT count(*) FROM driftscope_runs").fetchone() == (1,)
+    conn.close()
+    assert cli(*args).code == 0  # now it holds driftscope's history: no flag needed
+
+
+def test_plot_limit(cli: Cli, data: DataFiles, tmp_path: Path) -> None:
+    def pngs(*args: Any) -> int:
+        out = tmp_path / f"o{len(args)}"
+        assert cli("run", "--reference", data.ref_csv, "--current", data.drift_csv, "--out",
+                   out, "--no-history", "--no-html", "--plots", "all", *args).code == 0
+        return len(list((out / "images").glob("*.png")))
+
+    assert pngs() == 5  # every column: under the default budget
+    assert pngs("--plot-limit", "2") == 2
+    cfg = tmp_path / "limit.yaml"
+    cfg.write_text("plot_limit: 1\n")
+    assert pngs("--config", cfg) == 1
+    assert pngs("--config", cfg, "--plot-limit", "3") == 3  # the flag wins

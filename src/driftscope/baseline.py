@@ -234,9 +234,11 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
             f"{folder}: not a baseline folder (no manifest.json); "
             "create one with 'driftscope baseline --reference REF --out DIR'"
         )
+    from driftscope.safe_yaml import DocumentError, load_json
+
     try:
-        m = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        m = load_json(manifest_path.read_text(encoding="utf-8"), str(manifest_path))
+    except (DocumentError, UnicodeDecodeError):
         raise BaselineError(f"{manifest_path}: corrupt manifest; rebuild the baseline") from None
     if not isinstance(m, dict) or m.get("format") != FORMAT:
         raise BaselineError(f"{manifest_path}: not a driftscope baseline manifest")

@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="exit 1 when the round reaches this level")
     run.add_argument("--plots", choices=["drifted", "all", "none"],
                      help="PNG plots for drifted features (default), all, or none")
+    run.add_argument("--plot-limit", dest="plot_limit", type=int, metavar="N",
+                     help="draw at most N PNGs (default 50): the --plot ones, then the worst")
     run.add_argument("--plot", dest="plot_features", action="append", metavar="COLUMN",
                      help="also plot this column (glob; repeatable), whatever its status")
     run.add_argument("--no-html", dest="html", action="store_const", const=False,
@@ -81,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--history", help="history database URL or SQLite file "
                         "(default: <out>/driftscope_history.db)")
     record.add_argument("--no-history", action="store_true", help="do not record the round")
+    run.add_argument("--history-init", dest="history_init", action="store_true",
+                     help="add driftscope's tables to an existing database that holds other "
+                     "tables (refused without this flag)")
     run.add_argument("--chunk-by", dest="chunk_by", choices=["day", "week", "month"],
                      help="split the current data into one round per period")
     run.add_argument("--chunk-size", dest="chunk_size", type=int,
@@ -130,7 +135,14 @@ def _default_history(out: str) -> str:
 
 
 def _summary(result: Any, out: Path, html: bool = True) -> str:
+    """The terminal summary of a round; every name and sentence from the data is made
+    printable (control characters and bidi overrides shown as escapes, long values cut)."""
+    from driftscope.limits import VALUE_IN_SENTENCE
+    from driftscope.outputs.text import printable as p
     from driftscope.result import Severity
+
+    def name(text: str) -> str:
+        return p(text, VALUE_IN_SENTENCE)
 
     c = result.counts
     lines = [
@@ -141,15 +153,15 @@ def _summary(result: Any, out: Path, html: bool = True) -> str:
     top = sorted((f for f in result.features if f.status is not Severity.NORMAL),
                  key=lambda f: (-f.status.rank, -f.metrics.psi))[:5]
     for f in top:
-        lines.append(f"  - {f.name}: {f.status.value} (PSI {f.metrics.psi:.3f})")
+        lines.append(f"  - {name(f.name)}: {f.status.value} (PSI {f.metrics.psi:.3f})")
     if result.prediction is not None:
         lines.append(f"  prediction: {result.prediction.status.value} "
                      f"(PSI {result.prediction.metrics.psi:.3f})")
     if result.performance is not None:
         lines.append(f"  performance: {result.performance.status.value}")
-    lines.append(f"  {result.recommendation}")
-    html_txt = f", {out / 'drift_report.html'}" if html else ""
-    lines.append(f"  report: {out / 'drift_report.json'}{html_txt}")
+    lines.append(f"  {p(result.recommendation, 1000)}")
+    html_txt = f", {p(str(out / 'drift_report.html'), None)}" if html else ""
+    lines.append(f"  report: {p(str(out / 'drift_report.json'), None)}{html_txt}")
     return "\n".join(lines)
 
 
@@ -165,6 +177,7 @@ class _History:
 
     def __init__(self, ns: argparse.Namespace, out: str) -> None:
         self.url = None if ns.no_history else (ns.history or _default_history(out))
+        self.init = bool(getattr(ns, "history_init", False))
         self.out = Path(out)
         self.store: Any = None
         if self.url is not None and "://" not in self.url:
@@ -182,8 +195,13 @@ class _History:
             if "://" not in self.url and Path(self.url).expanduser().parent.resolve() == \
                     self.out.resolve():
                 self.out.mkdir(parents=True, exist_ok=True)  # the default place, next to assets
-            self.store = HistoryStore(self.url)
+            self.store = HistoryStore(self.url, init=self.init)
         self.store.record(result)
+
+    def contains(self, run_id: str) -> bool:
+        """Whether the store already holds this round (read only; creates nothing)."""
+        store = self.past()
+        return bool(store is not None and store.contains(run_id))
 
     def past(self) -> Any:
         """The store to read earlier rounds from, or None when there is none yet (nothing is
@@ -192,13 +210,24 @@ class _History:
             return None
         if self.store is not None:
             return self.store
-        from driftscope.errors import HistoryError
-        from driftscope.outputs.history import HistoryStore
+        from driftscope.outputs.history import (
+            HistoryForeignError,
+            HistoryNotFoundError,
+            HistoryStore,
+        )
 
+        if "://" not in self.url and not Path(self.url).expanduser().exists():
+            return None  # the first round creates it
         try:
             self.store = HistoryStore(self.url, create=False)
-        except HistoryError:
-            return None
+        except HistoryNotFoundError:
+            return None  # nothing recorded yet: the first round creates it
+        except HistoryForeignError as err:
+            if self.init:  # adopted when the round is recorded
+                return None
+            # refused before any work, so nothing is replaced
+            raise UsageError(f"driftscope run: {str(err).rstrip('.')}, or pass --history-init "
+                             "to add driftscope's tables to it") from None
         return self.store
 
     def close(self) -> None:
@@ -216,7 +245,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
     from driftscope.result import Finding, Severity
 
     cfg = load_config(ns.config, _overrides(ns, ("current", "baseline", "out", "fail_on",
-                                                 "plots", "plot_features", "html")))
+                                                 "plots", "plot_limit", "plot_features", "html")))
     if cfg.current is None:
         raise UsageError("driftscope run: --current is required (or 'current' in the config)")
     if cfg.reference is None and cfg.baseline is None:
@@ -262,16 +291,15 @@ def cmd_run(ns: argparse.Namespace) -> int:
                     history.record(result)
                 results.append((label, result))
                 if not ns.quiet:
-                    print(f"driftscope: chunk {i}/{len(chunks)} {label}: "
+                    print(f"driftscope: chunk {i}/{len(chunks)} {_printable(label)}: "
                           f"{result.status.value} ({chunk.num_rows} rows)")
-            result = _write(write_outputs, results[-1][1], out, cfg)
-            history.record(result)
+            result = _write(write_outputs, results[-1][1], out, cfg, history)
             reached = Severity.worst(r.status for _, r in results)
             worst = next(i for i, (_, r) in enumerate(results, 1) if r.status is reached)
             what = f"chunk {worst}/{len(results)} {results[worst - 1][0]}"
         else:
-            result = _write(write_outputs, run(config=cfg, history=history.past()), out, cfg)
-            history.record(result)
+            result = _write(write_outputs, run(config=cfg, history=history.past()), out, cfg,
+                            history)
             reached = result.status
             what = "round"
     finally:
@@ -287,6 +315,20 @@ def cmd_run(ns: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _printable(text: str) -> str:
+    from driftscope.outputs.text import printable
+
+    return printable(text)
+
+
+def _printable_error(text: str) -> str:
+    """An error message for the terminal: control characters visible, at most 2,000
+    characters, one line."""
+    from driftscope.outputs.text import printable
+
+    return printable(text, 2000)
+
+
 def _given(ns: argparse.Namespace, key: str) -> str:
     """How a setting of ``run`` was given, for messages: its flag or its key in the config."""
     if getattr(ns, key, None) is not None or ns.config is None:
@@ -294,10 +336,11 @@ def _given(ns: argparse.Namespace, key: str) -> str:
     return f"{key!r} in {ns.config}"
 
 
-def _write(write_outputs: Any, result: Any, out: Path, cfg: Any) -> Any:
-    """Write the round's files; a folder that cannot be written is the user's to fix."""
+def _write(write_outputs: Any, result: Any, out: Path, cfg: Any, history: _History) -> Any:
+    """Write the round's files and record it; a folder that cannot be written is the user's
+    to fix."""
     try:
-        return write_outputs(result, out, cfg)
+        return write_outputs(result, out, cfg, history if history.url is not None else None)
     except OSError as err:
         where = err.filename or out
         raise UsageError(f"driftscope run: cannot write the report into {out} ({where}: "
@@ -332,6 +375,13 @@ def cmd_baseline(ns: argparse.Namespace) -> int:
 def cmd_report(ns: argparse.Namespace) -> int:
     from driftscope.outputs.html import report_from_json
 
+    out = Path(ns.out)
+    if out.is_dir():
+        raise UsageError(f"driftscope report: --out {ns.out} is a folder; give the HTML file "
+                         f"to write, e.g. --out {out / 'drift_report.html'}")
+    if not out.parent.is_dir():
+        raise UsageError(f"driftscope report: --out {ns.out}: the folder {out.parent} does not "
+                         "exist; create it first or choose another path")
     report_from_json(ns.source, ns.out)
     print(f"driftscope: report written to {ns.out}")
     return EXIT_OK
@@ -350,7 +400,11 @@ def cmd_history(ns: argparse.Namespace) -> int:
         history_report,
         mask_url,
     )
+    from driftscope.outputs.history_schema import MAX_LAST, shown
 
+    if ns.last is not None and not 1 <= ns.last <= MAX_LAST:
+        raise UsageError(f"driftscope history: --last must be a whole number of rounds from 1 "
+                         f"to {MAX_LAST}, got {shown(ns.last)} (see driftscope history --help)")
     url = ns.history or _default_history("assets")
     if "://" not in url and not Path(url).expanduser().exists():
         raise UsageError(f"driftscope history: no history at {url} yet; run 'driftscope run' "
@@ -378,6 +432,21 @@ def cmd_dashboard(ns: argparse.Namespace) -> int:
                       host=ns.host))
 
 
+def _guarded(command: Any, ns: argparse.Namespace) -> int:
+    """Run a command; a ``SystemExit`` from code the command called (a model, a feature
+    function, a module it imports) is not an exit of driftscope: it is bad input."""
+    try:
+        return int(command(ns))
+    except SystemExit as err:
+        if command is cmd_simulate and err.code in (0, None):  # the simulator's --help
+            return EXIT_OK
+        if command is cmd_simulate and isinstance(err.code, int):
+            return err.code
+        raise UsageError(f"driftscope: error: code called during the round exited "
+                         f"(sys.exit({err.code!r})); nothing was written. Check the model "
+                         "and the feature engineering") from None
+
+
 COMMANDS = {"run": cmd_run, "baseline": cmd_baseline, "report": cmd_report,
             "simulate": cmd_simulate, "history": cmd_history, "dashboard": cmd_dashboard}
 
@@ -390,8 +459,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
         if args and args[0] == "simulate":  # the simulator parses its own options
-            return cmd_simulate(argparse.Namespace(args=args[1:]))
-        ns = parser.parse_args(args)
+            return _guarded(cmd_simulate, argparse.Namespace(args=args[1:]))
+        try:
+            ns = parser.parse_args(args)
+        except SystemExit as err:  # argparse --help
+            return int(err.code or 0) if not isinstance(err.code, str) else EXIT_USAGE
         if ns.version:
             from driftscope import __version__
 
@@ -400,25 +472,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         if ns.command is None:
             parser.print_help()
             return EXIT_USAGE
-        return COMMANDS[ns.command](ns)
+        return _guarded(COMMANDS[ns.command], ns)
     except UsageError as err:
-        print(str(err), file=sys.stderr)
+        print(_printable_error(str(err)), file=sys.stderr)
         return EXIT_USAGE
     except DriftscopeError as err:
         if debug:
             traceback.print_exc()
-        message = " ".join(str(err).split())
+        message = _printable_error(" ".join(str(err).split()))
         print(f"driftscope: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("driftscope: interrupted; earlier results are intact", file=sys.stderr)
         return 130
-    except SystemExit as err:  # argparse --help
-        return int(err.code or 0)
+    except RecursionError:
+        print("driftscope: error: an input is nested too deeply to be read; check the files "
+              "given", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as err:  # noqa: BLE001 - last resort: one line, not a traceback
         if debug:
             traceback.print_exc()
-        print(f"driftscope: internal error: {err.__class__.__name__}: {err} "
+        print(f"driftscope: internal error: {err.__class__.__name__}: "
+              f"{_printable_error(str(err))} "
               "(rerun with --debug for the traceback and report it)", file=sys.stderr)
         return EXIT_INTERNAL
 

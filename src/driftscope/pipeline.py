@@ -32,6 +32,7 @@ from driftscope.errors import ArtifactError, ConfigError, InputError
 from driftscope.features import FeatureFn, apply_feature_engineering, load_feature_engineering
 from driftscope.inputs.readers import to_arrow
 from driftscope.inputs.schema import ColumnSpec, check_current, infer_columns
+from driftscope.limits import quoted
 from driftscope.model.loading import load_model
 from driftscope.model.metadata import ModelMetadata, load_metadata
 from driftscope.model.performance import (
@@ -52,6 +53,7 @@ from driftscope.result import (
     RunResult,
     Severity,
 )
+from driftscope.usercode import user_code
 
 SMALL_BATCH = 30
 """Fewer current rows than this get a finding: statuses then rarely pass significance."""
@@ -147,25 +149,28 @@ def _prepare(table: pa.Table, cfg: MonitoringConfig, art: Artifacts, side: str,
             absent = [f for f in md.features if f not in model_input.columns]
             if absent:
                 raise ArtifactError(
-                    f"metadata names feature {absent[0]!r} that the {side} data lacks"
+                    f"metadata names feature {quoted(absent[0])} that the {side} data lacks"
                     f"{' after feature engineering' if art.feature_fn else ''}; fix the "
                     "metadata's features list or the data"
                 )
         # give the model the columns it reads: the metadata's list, else what it was fit on,
         # else every column but the target and the logged / time columns
-        wanted = (md.features if md and md.features
-                  else [str(c) for c in getattr(art.model, "feature_names_in_", [])])
+        with user_code(f"{Path(art.model_path or 'model').name}: reading the model's "
+                       "feature_names_in_ failed"):
+            names_in = getattr(art.model, "feature_names_in_", None)
+            wanted = (md.features if md and md.features
+                      else [] if names_in is None else [str(c) for c in names_in])
         if wanted:
             absent = [c for c in wanted if c not in model_input.columns]
             if absent:
                 raise ArtifactError(
-                    f"the model was fit on column {absent[0]!r} that the {side} data lacks"
+                    f"the model was fit on column {quoted(absent[0])} that the {side} data lacks"
                     f"{' after feature engineering' if art.feature_fn else ''}")
             model_input = model_input[wanted]
         elif model_columns is not None:  # the reference's columns, in the reference's order
             absent = [c for c in model_columns if c not in model_input.columns]
             if absent:
-                raise ArtifactError(f"the model reads column {absent[0]!r} that the {side} "
+                raise ArtifactError(f"the model reads column {quoted(absent[0])} that the {side} "
                                     "data lacks; add it to the data")
             model_input = model_input[model_columns]
         else:
@@ -191,13 +196,14 @@ def _prepare(table: pa.Table, cfg: MonitoringConfig, art: Artifacts, side: str,
         foreign = sorted(seen - set(predictions.classes))
         if seen and foreign == sorted(seen):
             raise ArtifactError(
-                f"the {side} target {target!r} holds {', '.join(map(repr, foreign[:5]))}, none "
+                f"the {side} target {quoted(target)} holds "
+                f"{', '.join(map(quoted, foreign[:5]))}, none "
                 f"of which is a class of the model ({', '.join(predictions.classes)}); check "
                 "--target and how the labels are coded"
             )
         if foreign:
             findings.append(Finding(column=target, message=(
-                f"{side} labels {', '.join(map(repr, foreign[:5]))} are not classes of the "
+                f"{side} labels {', '.join(map(quoted, foreign[:5]))} are not classes of the "
                 f"model ({', '.join(predictions.classes)})")))
     return Side(table=table, engineered=engineered, predictions=predictions, labels=labels,
                 findings=tuple(findings), model_columns=used_columns)
@@ -289,7 +295,7 @@ def build_baseline(
     if target is not None and target not in table.column_names and cfg.target:
         names = table.column_names
         listed = ", ".join(names[:15]) + (", …" if len(names) > 15 else "")
-        raise ConfigError(f"target: column {target!r} is not in the reference ({source}); "
+        raise ConfigError(f"target: column {quoted(target)} is not in the reference ({source}); "
                           f"its columns are {listed}")
     specs, findings = infer_columns(table, cfg, _excluded(cfg, target), "raw", source)
     side = _prepare(table, cfg, art, "reference", target)
@@ -304,7 +310,7 @@ def build_baseline(
             sv = prof.sorted_values if prof.sorted_values is not None else np.empty(0)
             distinct = int(np.count_nonzero(sv[1:] != sv[:-1])) + 1
         findings.append(Finding(column=s.name, message=(
-            f"column {s.name!r} looks like an identifier ({distinct} distinct values in "
+            f"column {quoted(s.name)} looks like an identifier ({distinct} distinct values in "
             f"{prof.count} rows) and is not monitored; list it under {s.type} in the config "
             "to monitor it anyway")))
     specs = [s for s in specs if s not in ids]
@@ -364,7 +370,7 @@ def _select(bl: Baseline, cfg: MonitoringConfig) -> list[ColumnSpec]:
         absent = [c for c in cfg.columns if c not in names]
         if absent:
             where = bl.path or bl.source
-            raise ConfigError(f"columns: {absent[0]!r} is not in the baseline ({where}); "
+            raise ConfigError(f"columns: {quoted(absent[0])} is not in the baseline ({where}); "
                               "rebuild the baseline to monitor it")
     built_bins = bl.settings.get("max_value_bins")
     if ("max_value_bins" in cfg.model_fields_set and built_bins is not None
@@ -378,8 +384,8 @@ def _select(bl: Baseline, cfg: MonitoringConfig) -> list[ColumnSpec]:
             continue
         for kind, patterns in (("categorical", cfg.categorical), ("numerical", cfg.numerical)):
             if s.type != kind and matches(s.name, patterns):
-                raise ConfigError(f"{kind}: the baseline holds {s.name!r} as {s.type}; rebuild "
-                                  f"the baseline with the new setting")
+                raise ConfigError(f"{kind}: the baseline holds {quoted(s.name)} as {s.type}; "
+                                  "rebuild the baseline with the new setting")
         chosen.append(s)
     return chosen
 
@@ -626,7 +632,7 @@ def run(
             "significance, which so few rows rarely reach; judge the numbers, not the status")))
     if cur.labels is None and (cur.predictions is not None):
         findings.append(Finding(message="the current data has no labels"
-                                f"{f' (no column {target!r})' if target else ''}: "
+                                f"{f' (no column {quoted(target)})' if target else ''}: "
                                 "performance was not measured"))
     if art.model is None and not (cfg.proba_column or cfg.prediction_column):
         findings.append(Finding(message="no model and no logged prediction columns: "

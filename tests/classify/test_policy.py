@@ -91,3 +91,18 @@ def test_recommendation_follows_status():
     assert "Nothing to do" in driftscope.run(ref, cur).recommendation
     ref, cur = _frames(shift=0.8)
     assert "Investigate a" in driftscope.run(ref, cur).recommendation
+
+
+def test_a_reference_without_finite_values_is_never_a_silent_normal() -> None:
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame({"x": np.full(500, np.inf), "z": np.r_[np.full(250, np.inf),
+                                                             np.full(250, -np.inf)],
+                        "y": rng.normal(size=500)})
+    cur = pd.DataFrame({"x": rng.normal(size=300), "z": np.full(300, np.inf),
+                        "y": rng.normal(size=300)})
+    result = driftscope.run(reference=ref, current=cur, progress=False)
+    x, z, y = result.feature("x"), result.feature("z"), result.feature("y")
+    assert x.status.value == "CRITICAL" and "no finite value" in x.reason
+    assert z.status.value == "WARNING" and "no finite value" in z.reason
+    assert y.status.value == "NORMAL"
+    assert any(f.column == "x" and "no finite value" in f.message for f in result.findings)

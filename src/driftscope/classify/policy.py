@@ -15,6 +15,7 @@ from scipy import stats
 
 from driftscope.compare.column import ColumnComparison
 from driftscope.config.models import MonitoringConfig, Thresholds
+from driftscope.limits import clip, quoted
 from driftscope.result import FeatureResult, PerformanceMetric, PerformanceResult, Severity
 
 
@@ -111,7 +112,7 @@ def classify_one(
                                                comp.bins.reference, comp.bins.current)
                    if (k == "category" and r == 0 and c > 0)]
             more = ", …" if len(new) > 3 else ""
-            names = f" ({', '.join(repr(x) for x in new[:3])}{more})" if new else ""
+            names = f" ({', '.join(quoted(x) for x in new[:3])}{more})" if new else ""
             limit = t.unseen_critical if unseen_level is Severity.CRITICAL else t.unseen_warning
             missable = v["unseen_share"].extra.get("missable_share")
             could = (f"; a reference this size could have missed up to {missable:.1%}"
@@ -128,8 +129,25 @@ def classify_one(
         findings.append("the reference has no values in this column (all missing)")
     if v["ks"].extra.get("reason") and comp.type == "numerical":
         findings.append(f"KS not computed: {v['ks'].extra['reason']}")
-    if comp.reference_count > 0 and len([k for k, r in zip(comp.bins.kinds, comp.bins.reference)
-                                         if k != "missing" and r > 0]) == 1:
+    no_finite = (comp.distribution is not None and comp.reference_count > 0
+                 and comp.distribution.reference.mean is None)
+    if no_finite:
+        # every reference value is ±inf: one bin [-inf, +inf) holds both sides, so PSI says 0
+        # whatever the current data holds; the column cannot be judged by its bins
+        cur = comp.distribution.current if comp.distribution is not None else None
+        finite_now = cur is not None and cur.mean is not None
+        findings.append(f"the reference holds no finite value ({comp.reference_count} "
+                        "infinite): its bins cannot describe the column; fix the reference or "
+                        "ignore the column")
+        parts = [f"the reference holds no finite value ({comp.reference_count} infinite), so "
+                 "PSI cannot measure this column"
+                 + ("; the current data holds finite values (KS "
+                    f"{v['ks'].value:.3f})" if finite_now and v["ks"].value is not None
+                    else "; the current data holds finite values" if finite_now else "")]
+        levels.append(Severity.CRITICAL if finite_now else Severity.WARNING)
+    elif comp.reference_count > 0 and len([k for k, r in zip(comp.bins.kinds,
+                                                             comp.bins.reference)
+                                           if k != "missing" and r > 0]) == 1:
         findings.append("the column is constant in the reference")
 
     status = Severity.worst(levels)
@@ -253,8 +271,8 @@ def round_status(
         feat_level = Severity.worst(f.status for f in features)
         worst = [f.name for f in features if f.status is feat_level]
         if feat_level is not Severity.NORMAL:
-            parts.append(f"{len(worst)} feature(s) {feat_level.value}: "
-                         f"{', '.join(worst[:5])}{', …' if len(worst) > 5 else ''}")
+            shown = ", ".join(clip(w) for w in worst[:5]) + (", …" if len(worst) > 5 else "")
+            parts.append(f"{len(worst)} feature(s) {feat_level.value}: {shown}")
         else:
             parts.append("no feature drifted")
     levels = [feat_level]
@@ -302,7 +320,7 @@ def _recommend(
 ) -> str:
     drifted = sorted((f for f in features if f.status is not Severity.NORMAL),
                      key=lambda f: (-f.status.rank, -f.metrics.psi))
-    names = ", ".join(f.name for f in drifted[:5]) + (", …" if len(drifted) > 5 else "")
+    names = ", ".join(clip(f.name) for f in drifted[:5]) + (", …" if len(drifted) > 5 else "")
     if performance is not None and performance.status is Severity.CRITICAL:
         return ("Retrain the model: its performance fell well below the baseline"
                 + (f"; the inputs that moved most are {names}." if drifted else

@@ -152,11 +152,13 @@ class MonitoringConfig(_Frozen):
 
     # statistics
     psi_pvalue_draws: int = Field(2000, ge=100)
-    seed: int = 0
+    seed: int = Field(0, ge=0)
 
     # outputs / behaviour
     fail_on: Literal["warning", "critical"] | None = None
     plots: Literal["drifted", "all", "none"] = "drifted"
+    plot_limit: int = Field(50, ge=0, description="draw at most this many PNGs per round (the "
+                            "requested ones, then the worst); the rest are listed in a finding")
     plot_features: list[str] = Field(
         default_factory=list, description="also plot these columns (globs), whatever their status")
     html: bool = True

@@ -64,9 +64,7 @@ def run_demo(
         store = HistoryStore(history or str(out_dir / "driftscope_history.db"))
     try:
         result = run(config=cfg, history=store)
-        result = write_outputs(result, out_dir, cfg)
-        if store is not None:
-            store.record(result)
+        result = write_outputs(result, out_dir, cfg, store)
     finally:
         if store is not None:
             store.close()

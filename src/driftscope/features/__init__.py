@@ -16,7 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from driftscope.errors import ArtifactError
+from driftscope.errors import ArtifactError, DriftscopeError
+from driftscope.usercode import describe, user_code
 
 FeatureFn = Callable[[pd.DataFrame], pd.DataFrame]
 TRANSFORMER_SUFFIXES = (".joblib", ".pkl", ".pickle", ".skops")
@@ -43,7 +44,8 @@ def load_feature_engineering(spec: str, trusted_types: list[str] | None = None) 
     module = _import_user_module(module_name)
     fn = module
     for part in attr.split("."):
-        fn = getattr(fn, part, None)  # type: ignore[assignment]
+        with user_code(f"feature_engineering: looking up {attr!r} in {module_name!r} failed"):
+            fn = getattr(fn, part, None)
         if fn is None:
             raise ArtifactError(
                 f"feature_engineering: module {module_name!r} has no attribute {attr!r}"
@@ -67,7 +69,7 @@ def _import_user_module(module_name: str) -> Any:
         if not _is_the_module(err, module_name):  # the module imports something missing
             raise _import_error(module_name, err) from None
         first: BaseException = err
-    except Exception as err:  # noqa: BLE001 - any import failure is the user's module
+    except BaseException as err:  # noqa: BLE001 - any import failure is the user's module
         raise _import_error(module_name, err) from None
     cwd = os.getcwd()
     if cwd in sys.path or "" in sys.path:  # the current folder was searched already
@@ -76,7 +78,7 @@ def _import_user_module(module_name: str) -> Any:
     importlib.invalidate_caches()
     try:
         return importlib.import_module(module_name)
-    except Exception as again:  # noqa: BLE001
+    except BaseException as again:  # noqa: BLE001 - even sys.exit() in the module
         sys.path.remove(cwd)
         missing = isinstance(again, ModuleNotFoundError) and _is_the_module(again, module_name)
         raise _import_error(module_name, again, missing=missing) from None
@@ -97,7 +99,7 @@ def _import_error(module_name: str, err: BaseException, missing: bool = False) -
     else:
         hint = "check the name and that it is installed"
     return ArtifactError(f"feature_engineering: cannot import module {module_name!r} "
-                         f"({err.__class__.__name__}: {err}); {hint}")
+                         f"({describe(err)}); {hint}")
 
 
 def _wrap_transformer(obj: Any, spec: str) -> FeatureFn:
@@ -122,11 +124,12 @@ def apply_feature_engineering(fn: FeatureFn, df: pd.DataFrame, side: str) -> pd.
     name = getattr(fn, "__name__", repr(fn))
     try:
         out = fn(df.copy())
-    except Exception as err:  # noqa: BLE001 - user code may raise anything
-        msg = str(err).splitlines()[0] if str(err) else ""
+    except DriftscopeError:
+        raise
+    except BaseException as err:  # noqa: BLE001 - user code may raise anything, even exit
         raise ArtifactError(
             f"feature engineering {name!r} failed on the {side} data: "
-            f"{err.__class__.__name__}: {msg}; fix the function or the data"
+            f"{describe(err)}; fix the function or the data"
         ) from None
     if not isinstance(out, pd.DataFrame):
         raise ArtifactError(

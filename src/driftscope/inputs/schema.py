@@ -10,6 +10,7 @@ import pyarrow.types as pat
 
 from driftscope.config.models import MonitoringConfig, matches
 from driftscope.errors import ConfigError, SchemaError
+from driftscope.limits import quoted
 from driftscope.result import Finding
 
 ColumnType = Literal["numerical", "categorical"]
@@ -47,7 +48,7 @@ def infer_columns(
         absent = [c for c in config.columns if c not in names]
         if absent:
             raise ConfigError(
-                f"columns: {absent[0]!r} is not a column of {source}; "
+                f"columns: {quoted(absent[0])} is not a column of {source}; "
                 f"available: {', '.join(names[:20])}{' …' if len(names) > 20 else ''}"
             )
         candidates = [c for c in names if c in set(config.columns)]
@@ -63,7 +64,7 @@ def infer_columns(
         elif matches(name, config.numerical):
             if not (_is_numeric(t) or pat.is_boolean(t) or pat.is_null(t)):
                 raise ConfigError(
-                    f"numerical: column {name!r} holds {t} values in {source}, not numbers; "
+                    f"numerical: column {quoted(name)} holds {t} values in {source}, not numbers; "
                     "remove it from 'numerical' or fix the data"
                 )
             specs.append(ColumnSpec(name, "numerical", origin))
@@ -75,7 +76,7 @@ def infer_columns(
             findings.append(
                 Finding(
                     column=name,
-                    message=f"column {name!r} has type {t} and is not monitored "
+                    message=f"column {quoted(name)} has type {t} and is not monitored "
                     "(only numbers, text and booleans are compared)",
                 )
             )
@@ -90,7 +91,7 @@ def check_current(
     for spec in specs:
         if spec.name not in names:
             raise SchemaError(
-                f"{source}: column {spec.name!r} is missing but the reference "
+                f"{source}: column {quoted(spec.name)} is missing but the reference "
                 f"({reference_source}) has it; add the column or ignore it in the config"
             )
         t = table.schema.field(spec.name).type
@@ -99,10 +100,11 @@ def check_current(
             from driftscope.inputs.readers import decimal_comma_example
 
             example = decimal_comma_example(table.column(spec.name))
-            hint = (f" (decimal comma? values like {example!r}: write numbers with a decimal "
+            hint = (f" (decimal comma? values like {quoted(example)}: write numbers with a "
+                    "decimal "
                     "point)" if example else "")
             raise SchemaError(
-                f"{source}: column {spec.name!r} holds {t} values but the reference holds "
+                f"{source}: column {quoted(spec.name)} holds {t} values but the reference holds "
                 f"numbers{hint}; fix the column's values or declare it categorical in the "
                 "config"
             )

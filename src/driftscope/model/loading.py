@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from driftscope.errors import ArtifactError
+from driftscope.usercode import describe, user_code
 
 
 def load_pickled(path: str, what: str, trusted_types: list[str] | None = None) -> Any:
@@ -38,11 +39,8 @@ def load_pickled(path: str, what: str, trusted_types: list[str] | None = None) -
                 f"{p}: the skops file uses types outside the trusted set: {', '.join(extra)}; "
                 "check them and list them under model_trusted_types in the config"
             )
-        try:
+        with user_code(f"{p}: cannot load the skops file"):
             return sio.load(p, trusted=list(untrusted))
-        except Exception as err:  # noqa: BLE001
-            raise ArtifactError(f"{p}: cannot load the skops file ({err.__class__.__name__}: "
-                                f"{err})") from None
     try:
         import joblib
 
@@ -55,20 +53,26 @@ def load_pickled(path: str, what: str, trusted_types: list[str] | None = None) -
         ) from None
     except (ModuleNotFoundError, AttributeError, ImportError) as err:
         raise ArtifactError(
-            f"{p}: the {what} needs code that is not importable here ({err}); install the "
-            "package the model was trained with"
+            f"{p}: the {what} needs code that is not importable here ({describe(err)}); "
+            "install the package the model was trained with"
         ) from None
+    except BaseException as err:  # noqa: BLE001 - unpickling runs the file's code
+        raise ArtifactError(f"{p}: loading the {what} failed ({describe(err)}); check the "
+                            "file and the code it needs") from None
 
 
 def load_model(path: str, trusted_types: list[str] | None = None) -> Any:
     """Load a fitted estimator; it must have ``predict`` and ``predict_proba``."""
     model = load_pickled(path, "model", trusted_types)
-    if not callable(getattr(model, "predict", None)):
+    with user_code(f"{path}: the loaded model cannot be inspected"):
+        has_predict = callable(getattr(model, "predict", None))
+        has_proba = callable(getattr(model, "predict_proba", None))
+    if not has_predict:
         raise ArtifactError(
             f"{path}: the loaded {type(model).__name__} has no predict(); expected a fitted "
             "scikit-learn estimator or pipeline"
         )
-    if not callable(getattr(model, "predict_proba", None)):
+    if not has_proba:
         raise ArtifactError(
             f"{path}: the loaded {type(model).__name__} has no predict_proba(); driftscope "
             "monitors predicted probabilities — use a probabilistic classifier, or log the "

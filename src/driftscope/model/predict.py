@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from driftscope.errors import ArtifactError, InputError
 from driftscope.model.performance import label_text
+from driftscope.usercode import describe, user_code
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,7 +54,7 @@ def predict(model: Any, frame: pd.DataFrame, positive_class: str | None, side: s
             warnings.simplefilter("ignore")
             proba = np.asarray(model.predict_proba(frame), dtype=np.float64)
             labels = np.asarray(model.predict(frame))
-    except Exception as err:  # noqa: BLE001 - the model may raise anything
+    except BaseException as err:  # noqa: BLE001 - the model may raise anything, even exit
         msg = str(err).splitlines()[0] if str(err) else ""
         hint = ("the model does not accept missing or infinite values: impute them in the "
                 "feature engineering or the model pipeline"
@@ -61,13 +62,22 @@ def predict(model: Any, frame: pd.DataFrame, positive_class: str | None, side: s
                 "check that the model reads the columns the data (after feature engineering) "
                 "provides")
         raise ArtifactError(
-            f"{model_name}: prediction failed on the {side} data ({err.__class__.__name__}: "
-            f"{msg}); {hint}"
+            f"{model_name}: prediction failed on the {side} data ({describe(err)}); {hint}"
         ) from None
     if proba.ndim != 2 or proba.shape[0] != len(frame):
         raise ArtifactError(f"{model_name}: predict_proba returned shape {proba.shape} for "
                             f"{len(frame)} {side} rows; expected (rows, classes)")
-    classes = [str(label_text(c)) for c in getattr(model, "classes_", range(proba.shape[1]))]
+    bad = ~np.isfinite(proba) | (proba < 0.0) | (proba > 1.0)
+    if bad.any():
+        rows = int(bad.any(axis=1).sum())
+        raise ArtifactError(f"{model_name}: predict_proba returned values that are not "
+                            f"probabilities (NaN, infinite or outside [0, 1]) for {rows} of "
+                            f"{len(frame)} {side} rows")
+    with user_code(f"{model_name}: reading the model's classes_ failed"):
+        raw_classes = getattr(model, "classes_", None)
+        if raw_classes is None:
+            raw_classes = range(proba.shape[1])
+        classes = [str(label_text(c)) for c in raw_classes]
     idx, pos = _positive_index(classes, positive_class, model_name)
     return Predictions(proba=proba[:, idx],
                        label=np.asarray([label_text(v) for v in labels], dtype=object),

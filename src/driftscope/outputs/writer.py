@@ -1,40 +1,90 @@
-"""Write every file of a round into the output folder, all or nothing.
+"""Write every file of a round into the output folder, and record it: all or nothing.
 
-Files are first written into a staging folder inside ``out`` and then moved into place with
-``os.replace``; a round that fails before the move leaves the previous files untouched.
+The publish sequence (each step durable before the next starts)::
+
+    1. stage    JSON, HTML, snapshot and PNGs are written into out/.driftscope-stage-<id>/,
+                then its PLAN.json (the run id and the files), fsync'd
+    2. record   the round is recorded in the history store (one transaction)
+    3. commit   out/.driftscope-stage-<id>/COMMITTED is created
+    4. publish  PNGs, snapshot, HTML and last the JSON are moved into place (os.replace);
+                then PNGs of earlier rounds that the new set does not use are removed
+    5. clean    the stage folder is removed
+
+A process killed at any step leaves a stage folder behind. The next round written into the
+same folder (and :func:`recover_outputs`) first finishes what was interrupted: a stage with
+``COMMITTED``, or with a ``PLAN.json`` whose round the history already holds, is published
+(roll forward); any other stage is deleted (roll back: the previous set stays). So the
+history never lacks a published round, and once recovered the folder holds either the old
+set or the new one — never JSON of one round with HTML, snapshot or PNGs of another. While a
+round is being published, ``out/.driftscope-publishing`` exists; readers that find it know
+the set is being switched. Writers of one folder take turns (an advisory lock on the folder).
+
+The test suite kills the writer at each step through the environment variable
+``DRIFTSCOPE_FAULT_AT`` (a step name); it has no other use.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
 import os
 import shutil
-import tempfile
+import signal
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, Protocol
 
 from driftscope.config.models import MonitoringConfig
 from driftscope.outputs.json_report import validate_report
-from driftscope.result import RunResult, Severity
+from driftscope.result import Finding, RunResult, Severity
 
 JSON_NAME = "drift_report.json"
 HTML_NAME = "drift_report.html"
 SNAPSHOT_NAME = "streamlit_dashboard_data.pkl"
 IMAGES = "images"
+STAGE_PREFIX = ".driftscope-stage-"
+PLAN = "PLAN.json"
+COMMITTED = "COMMITTED"
+PUBLISHING = ".driftscope-publishing"
+FAULT_ENV = "DRIFTSCOPE_FAULT_AT"
 
 
-def _plot_targets(result: RunResult, mode: str, requested: list[str] | None = None
-                  ) -> list[str]:
-    """Columns to plot: per ``mode`` (drifted / all / none), plus the ``requested`` ones."""
+class Recorder(Protocol):
+    """What the writer needs of a history store."""
+
+    def record(self, result: RunResult) -> None: ...
+
+    def contains(self, run_id: str) -> bool: ...
+
+
+def _fault(step: str) -> None:
+    """Test hook: die here, as a power cut or ``kill -9`` would."""
+    if os.environ.get(FAULT_ENV) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _plot_targets(result: RunResult, mode: str, requested: list[str] | None = None,
+                  limit: int | None = None) -> tuple[list[str], list[str]]:
+    """Columns to plot and columns left out by the budget.
+
+    Per ``mode`` (drifted / all / none) plus the ``requested`` ones; at most ``limit`` in all:
+    the requested ones first, then the worst (status, then PSI)."""
     from driftscope.config.models import matches
 
     cols = list(result.features) + [c for c in (result.prediction, result.target) if c]
     chosen = {
         "none": [],
-        "all": [c.name for c in cols],
-        "drifted": [c.name for c in cols if c.status is not Severity.NORMAL],
+        "all": cols,
+        "drifted": [c for c in cols if c.status is not Severity.NORMAL],
     }[mode]
+    chosen = sorted(chosen, key=lambda c: (-c.status.rank, -c.metrics.psi))
     extra = [c.name for c in cols if requested and matches(c.name, requested)]
-    return list(dict.fromkeys(chosen + extra))
+    names = list(dict.fromkeys(extra + [c.name for c in chosen]))
+    if limit is None or len(names) <= limit:
+        return names, []
+    return names[:limit], names[limit:]
 
 
 def attach_plots(result: RunResult, names: dict[str, str]) -> RunResult:
@@ -53,43 +103,167 @@ def attach_plots(result: RunResult, names: dict[str, str]) -> RunResult:
     )
 
 
+def _budget_finding(left_out: list[str], limit: int) -> Finding:
+    from driftscope.limits import clip
+
+    shown = ", ".join(clip(n, 40) for n in left_out[:10]) + (", …" if len(left_out) > 10 else "")
+    return Finding(message=(
+        f"plots were drawn for {limit} columns (plot_limit); {len(left_out)} more would have "
+        f"been drawn and were not: {shown}. Raise plot_limit or use --plot COLUMN"))
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not every file system lets a folder be opened
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _write_file(path: Path, data: str | bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+@contextlib.contextmanager
+def _locked(out_dir: Path) -> Iterator[None]:
+    """One writer at a time per output folder (advisory lock; no-op where unsupported)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = os.open(out_dir, os.O_RDONLY)  # the folder itself: no lock file is left behind
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _publish(stage: Path, out_dir: Path) -> None:
+    """Step 4 and 5 of the sequence, from a committed stage; safe to repeat after a kill."""
+    plan = json.loads((stage / PLAN).read_text(encoding="utf-8"))
+    marker = out_dir / PUBLISHING
+    _write_file(marker, str(plan["run_id"]))
+    images = out_dir / IMAGES
+    if plan["images"]:
+        images.mkdir(exist_ok=True)
+    for name in plan["images"]:
+        if (stage / IMAGES / name).exists():
+            os.replace(stage / IMAGES / name, images / name)
+    _fault("published-images")
+    for name in (SNAPSHOT_NAME, HTML_NAME, JSON_NAME):  # the JSON, the round's record, last
+        if name in plan["files"] and (stage / name).exists():
+            os.replace(stage / name, out_dir / name)
+            _fault(f"published-{name}")
+    if not plan["html"]:  # the HTML of an earlier round would describe another round
+        (out_dir / HTML_NAME).unlink(missing_ok=True)
+    keep = set(plan["images"])
+    if images.is_dir():
+        for old in images.glob("drift_plot_*.png"):
+            if old.name not in keep:
+                old.unlink(missing_ok=True)
+    _fsync_dir(out_dir)
+    marker.unlink(missing_ok=True)
+    _fault("published")
+    shutil.rmtree(stage, ignore_errors=True)
+
+
+def recover_outputs(out: str | os.PathLike[str], history: Recorder | None = None) -> list[str]:
+    """Finish or undo rounds whose writing was interrupted in ``out``.
+
+    Returns the run ids that were published by rolling forward.
+    """
+    out_dir = Path(out)
+    if not out_dir.is_dir():
+        return []
+    with _locked(out_dir):
+        return _recover(out_dir, history)
+
+
+def _recover(out_dir: Path, history: Recorder | None) -> list[str]:
+    done: list[str] = []
+    for stage in sorted(out_dir.glob(f"{STAGE_PREFIX}*")):
+        if not stage.is_dir() or stage.is_symlink():
+            continue
+        run_id = None
+        if (stage / PLAN).is_file():
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+                run_id = str(json.loads((stage / PLAN).read_text(encoding="utf-8"))["run_id"])
+        committed = (stage / COMMITTED).exists()
+        if not committed and run_id is not None and history is not None:
+            with contextlib.suppress(Exception):  # an unreadable history cannot vouch
+                committed = history.contains(run_id)
+        if committed and run_id is not None:
+            _publish(stage, out_dir)
+            done.append(run_id)
+        else:
+            shutil.rmtree(stage, ignore_errors=True)
+    if not any(out_dir.glob(f"{STAGE_PREFIX}*")):
+        (out_dir / PUBLISHING).unlink(missing_ok=True)
+    return done
+
+
 def write_outputs(result: RunResult, out: str | os.PathLike[str],
-                  config: MonitoringConfig | None = None) -> RunResult:
-    """Write JSON, HTML, PNGs and the dashboard snapshot; return the result with plot names."""
+                  config: MonitoringConfig | None = None,
+                  history: Recorder | None = None) -> RunResult:
+    """Write JSON, HTML, PNGs and the dashboard snapshot, and record the round in
+    ``history`` (when given) as one unit; return the result with plot names.
+
+    See the module docstring for the publish sequence and what a crash leaves behind.
+    """
     cfg = config or MonitoringConfig()
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".driftscope-stage-", dir=out_dir))
-    try:
-        targets = _plot_targets(result, cfg.plots, cfg.plot_features)
-        written: dict[str, str] = {}
-        if targets:
-            from driftscope.outputs.png import write_plots
+    with _locked(out_dir):
+        _recover(out_dir, history)
+        stage = out_dir / f"{STAGE_PREFIX}{uuid.uuid4().hex[:12]}"
+        stage.mkdir()
+        try:
+            result = _stage(result, stage, cfg)
+            _fault("staged")
+            if history is not None:
+                history.record(result)
+            _fault("recorded")
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+        _write_file(stage / COMMITTED, result.run.id)
+        _fsync_dir(stage)
+        _fault("committed")
+        _publish(stage, out_dir)
+    return result
 
-            (stage / IMAGES).mkdir()
-            written = write_plots(result, stage / IMAGES, features=targets)
-        result = attach_plots(result, written)
-        data = result.to_dict()
-        validate_report(data)
-        (stage / JSON_NAME).write_text(result.to_json(), encoding="utf-8")
-        if cfg.html:
-            from driftscope.outputs.html import render_html
 
-            (stage / HTML_NAME).write_text(render_html(result), encoding="utf-8")
-        from driftscope.outputs.snapshot import write_snapshot
+def _stage(result: RunResult, stage: Path, cfg: MonitoringConfig) -> RunResult:
+    targets, left_out = _plot_targets(result, cfg.plots, cfg.plot_features, cfg.plot_limit)
+    if left_out:
+        result = dataclasses.replace(
+            result, findings=(*result.findings, _budget_finding(left_out, cfg.plot_limit)))
+    written: dict[str, str] = {}
+    if targets:
+        from driftscope.outputs.png import write_plots
 
-        write_snapshot(result, stage / SNAPSHOT_NAME)
-        # move into place: images first, the JSON (the round's record) last
-        (out_dir / IMAGES).mkdir(exist_ok=True)
-        keep = set(written.values())
-        for name in sorted(written.values()):
-            os.replace(stage / IMAGES / name, out_dir / IMAGES / name)
-        for old in (out_dir / IMAGES).glob("drift_plot_*.png"):
-            if old.name not in keep:
-                old.unlink(missing_ok=True)
-        for name in (SNAPSHOT_NAME, HTML_NAME, JSON_NAME):
-            if (stage / name).exists():
-                os.replace(stage / name, out_dir / name)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        (stage / IMAGES).mkdir()
+        written = write_plots(result, stage / IMAGES, features=targets)
+    result = attach_plots(result, written)
+    validate_report(result.to_dict())
+    files = [JSON_NAME, SNAPSHOT_NAME]
+    _write_file(stage / JSON_NAME, result.to_json())
+    if cfg.html:
+        from driftscope.outputs.html import render_html
+
+        _write_file(stage / HTML_NAME, render_html(result))
+        files.append(HTML_NAME)
+    from driftscope.outputs.snapshot import write_snapshot
+
+    write_snapshot(result, stage / SNAPSHOT_NAME)
+    plan: dict[str, Any] = {"run_id": result.run.id, "files": files,
+                            "images": sorted(written.values()), "html": cfg.html}
+    _write_file(stage / PLAN, json.dumps(plan))
+    _fsync_dir(stage)
     return result
