@@ -81,3 +81,63 @@ def test_history_against_another_baseline_is_ignored(tmp_path):
     r = driftscope.run(current=_cur(1.0), baseline=bl, history=store,
                        persistence={"k": 3, "n": 3})
     assert r.feature("x").status is Severity.WARNING  # the 3 stored rounds do not count
+
+
+def _point(psi):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(name="x", origin="raw", baseline="b", psi=psi, status="NORMAL")
+
+
+def _feature(psi, pvalue):
+    from driftscope.result import FeatureResult, Metrics
+
+    metrics = Metrics(psi=psi, psi_pvalue=pvalue, ks_statistic=None, ks_pvalue=None,
+                      jensen_shannon=0.0, chi2_statistic=0.0, chi2_pvalue=1.0,
+                      missing_share_reference=0.0, missing_share_current=0.0,
+                      unseen_share_current=0.0, psi_pvalue_adjusted=pvalue)
+    return FeatureResult(name="x", type="numerical", status=Severity.NORMAL,
+                         reason=f"PSI {psi:.3f} is within the warning threshold 0.1.",
+                         metrics=metrics, bins=())
+
+
+def _step(end):
+    """PSI near 0.03 for 12 rounds, then near ``end`` for 5; the 6th (``now``) is separate."""
+    rng = np.random.default_rng(0)
+    past = list(0.03 + 0.004 * rng.standard_normal(12)) + \
+        list(end + 0.004 * rng.standard_normal(5))
+    return past, float(end + 0.004 * rng.standard_normal())
+
+
+def test_a_trend_needs_a_level_that_matters_trend_min_level():
+    from driftscope.classify.history_policy import apply_history
+    from driftscope.config import MonitoringConfig
+
+    past, now = _step(0.05)  # issue 8: "PSI 0.03 -> 0.05" is inside noise
+    history = {("raw", "x"): [_point(v) for v in past]}
+
+    def status(**trend):
+        cfg = MonitoringConfig(trend=trend)
+        return apply_history([_feature(now, 1e-6)], history, cfg)[0]
+
+    assert status().status is Severity.NORMAL  # default: PSI must exceed 0.5 × 0.1
+    lowered = status(min_level=0.2)  # 0.02: the same rounds now warn
+    assert lowered.status is Severity.WARNING and "shifted up" in lowered.reason
+    assert status(min_level=0.0).status is Severity.WARNING
+
+
+def test_a_trend_needs_psi_beyond_sampling_noise_now():
+    from driftscope.classify.history_policy import apply_history
+    from driftscope.config import MonitoringConfig
+
+    past, now = _step(0.08)
+    history = {("raw", "x"): [_point(v) for v in past]}
+    cfg = MonitoringConfig()
+    significant = apply_history([_feature(now, 1e-6)], history, cfg)[0]
+    assert significant.status is Severity.WARNING
+    # the same PSI, but this round's batch is too small for it to be told from noise
+    noisy = apply_history([_feature(now, 0.2)], history, cfg)[0]
+    assert noisy.status is Severity.NORMAL
+    unguarded = apply_history([_feature(now, 0.2)], history,
+                              MonitoringConfig(significance_guard=False))[0]
+    assert unguarded.status is Severity.WARNING

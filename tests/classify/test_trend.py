@@ -167,10 +167,23 @@ def test_parameters_are_configurable() -> None:
     assert detect_trend(series, metric="Jensen–Shannon").reason.startswith("Jensen–Shannon has")
 
 
+def test_a_step_far_below_the_threshold_needs_an_effect_size() -> None:
+    # issue 8: PSI 0.03 -> 0.05 is a clear change point but too small a level to warn about
+    rng = np.random.default_rng(0)
+    series = (list(0.03 + 0.004 * rng.standard_normal(12))
+              + list(0.05 + 0.004 * rng.standard_normal(6)))
+    assert detect_trend(series).triggered  # the change point alone fires
+    quiet = detect_trend(series, min_level=0.06)
+    assert not quiet.triggered and quiet.since_index is None
+    assert "too low to matter" in quiet.reason and "0.06" in quiet.reason
+    higher = series[:12] + [v + 0.03 for v in series[12:]]  # a step to 0.08 instead
+    assert detect_trend(higher, min_level=0.06).triggered
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [{"delta": -1}, {"threshold": 0}, {"min_rise": -0.1}, {"min_rounds": 1}, {"window": 1},
-     {"min_scale": 0}],
+     {"min_scale": 0}, {"min_level": -0.01}],
 )  # fmt: skip
 def test_bad_parameters(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):

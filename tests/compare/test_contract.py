@@ -75,3 +75,26 @@ def test_metrics_finite_on_any_numeric_input(ref, cur):
     js = comp.values["jensen_shannon"].value
     assert 0.0 <= js <= 1.0
     assert comp.values["psi"].value >= 0.0
+
+
+small_ints = st.integers(min_value=-5, max_value=12).map(float)  # at most 18 values
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(small_ints, min_size=1, max_size=80),
+       st.lists(st.one_of(small_ints, floats), min_size=1, max_size=60))
+def test_value_bins_count_every_new_value_once_where_it_lies(ref, cur):
+    r = profile_numeric("x", np.asarray(ref, dtype=float))
+    c = profile_numeric("x", np.asarray(cur, dtype=float), r.binning)
+    assert r.binning.kind == "value" and len(c.counts) == r.binning.n_bins
+    b = compare_column(r, c, draws=100).bins
+    assert b.current.sum() == len(cur)  # missing bin included
+    seen = set(ref)
+    lo, hi = min(ref), max(ref)
+    present = [v for v in cur if not math.isnan(v)]
+    expected = {"below": sum(v < lo for v in present), "above": sum(v > hi for v in present),
+                "between": sum(lo < v < hi and v not in seen for v in present)}
+    for kind, n in expected.items():
+        got = [int(x) for k, x in zip(b.kinds, b.current) if k == kind]
+        assert got == ([n] if n else [])  # a bin only when it holds rows (no ref rows here)
+    assert b.unseen_current == sum(expected.values())

@@ -38,9 +38,9 @@ def test_psi_missing_bin_uses_all_rows():
     ref = np.array([1.0, 2.0, 3.0, np.nan] * 25)
     cur = np.array([1.0, 2.0, np.nan, np.nan] * 25)
     _, _, comp = _num(ref, cur)
-    # value bins 1, 2, 3, unseen, missing
-    r = [0.25, 0.25, 0.25, 0.0001, 0.25]
-    c = [0.25, 0.25, 0.0001, 0.0001, 0.5]
+    # value bins 1, 2, 3, missing (no new values: no bin for them)
+    r = [0.25, 0.25, 0.25, 0.25]
+    c = [0.25, 0.25, 0.0001, 0.5]
     expected = sum((ci - ri) * math.log(ci / ri) for ri, ci in zip(r, c))
     assert comp.values["psi"].value == pytest.approx(expected, abs=1e-9)
     assert comp.bins.labels[-1] == "missing"
@@ -113,9 +113,64 @@ def test_value_binning_for_few_distinct_values():
     r = profile_numeric("x", ref)
     assert r.binning.kind == "value" and r.binning.values == (0.0, 1.0, 2.0, 3.0)
     c = profile_numeric("x", np.array([0, 1, 7, 7.5, 3], dtype=float), r.binning)
-    assert c.counts.tolist() == [1, 1, 0, 1, 2]
+    # value bins 0, 1, 2, 3, then the new values below 0, between them, above 3
+    assert c.counts.tolist() == [1, 1, 0, 1, 0, 0, 2]
     _, _, comp = _num(ref, [0, 1, 7, 7.5, 3])
     assert comp.values["unseen_share"].value == pytest.approx(2 / 5)
+
+
+def test_new_values_go_below_between_or_above_the_reference_values():
+    ref = np.array([18, 19, 20, 22, 23] * 40, dtype=float)  # no 21 in the reference
+    cur = np.array([17, -np.inf, 18, 21, 20.5, 23, 24, 99, np.inf, 22], dtype=float)
+    r, c, comp = _num(ref, cur)
+    assert c.counts.tolist() == [1, 0, 0, 1, 1, 2, 2, 3]  # 18 19 20 22 23 | below between above
+    b = comp.bins
+    assert b.labels == ("< 18", "18", "19", "20", "22", "23", "> 23", "(18, 23) between")
+    assert b.kinds == ("below", "value", "value", "value", "value", "value", "above", "between")
+    assert b.lowers == (None, 18.0, 19.0, 20.0, 22.0, 23.0, 23.0, 18.0)
+    assert b.uppers == (18.0, 18.0, 19.0, 20.0, 22.0, 23.0, None, 23.0)
+    assert b.current.tolist() == [2, 1, 0, 0, 1, 1, 3, 2] and b.current.sum() == len(cur)
+    # every new value counts as unseen: outside the range and in a gap (21, and 20.5)
+    assert comp.values["unseen_share"].value == pytest.approx(7 / 10)
+    # the metrics on these bins equal scipy's on the same counts
+    rs, cs = b.reference / b.reference.sum(), b.current / b.current.sum()
+    assert comp.values["jensen_shannon"].value == pytest.approx(
+        distance.jensenshannon(rs, cs, base=2), abs=1e-12)
+    table = np.vstack([b.reference, b.current])
+    res = stats.chi2_contingency(table[:, table.sum(axis=0) > 0], correction=False)
+    assert comp.values["chi2"].value == pytest.approx(res.statistic, abs=1e-9)
+    assert comp.values["chi2"].pvalue == pytest.approx(res.pvalue, rel=1e-9, abs=1e-300)
+    r_, c_ = np.where(rs == 0, 1e-4, rs), np.where(cs == 0, 1e-4, cs)
+    assert comp.values["psi"].value == pytest.approx(float(np.sum((c_ - r_) * np.log(c_ / r_))),
+                                                     abs=1e-12)
+    assert comp.values["psi"].pvalue == psi_significance(comp.values["psi"].value, b.reference,
+                                                         b.current)
+
+
+def test_new_value_bins_empty_on_both_sides_are_left_out_and_change_nothing():
+    ref = np.array([1, 2, 3] * 50, dtype=float)
+    r, c, comp = _num(ref, [1, 2, 3, 3])
+    assert comp.bins.kinds == ("value", "value", "value")
+    assert comp.values["unseen_share"].value == 0
+    # with the empty bins kept, every metric is the same
+    full_r = np.concatenate([r.counts[:3], [0, 0, 0]])
+    full_c = np.concatenate([c.counts[:3], [0, 0, 0]])
+    rs, cs = full_r / full_r.sum(), full_c / full_c.sum()
+    r_, c_ = np.where(rs == 0, 1e-4, rs), np.where(cs == 0, 1e-4, cs)
+    assert comp.values["psi"].value == pytest.approx(float(np.sum((c_ - r_) * np.log(c_ / r_))),
+                                                     abs=1e-15)
+    assert comp.values["psi"].pvalue == psi_significance(comp.values["psi"].value, full_r, full_c)
+    assert comp.values["jensen_shannon"].value == pytest.approx(
+        distance.jensenshannon(rs, cs, base=2), abs=1e-12)
+
+
+def test_a_reference_with_infinities_keeps_them_below_and_above():
+    ref = np.concatenate([np.array([0, 1, 2] * 30, dtype=float), [-np.inf, np.inf, np.inf]])
+    r, c, comp = _num(ref, [0, 1, 2, np.inf])
+    assert r.counts.tolist() == [30, 30, 30, 1, 0, 2]
+    assert comp.bins.labels == ("< 0", "0", "1", "2", "> 2")
+    assert comp.bins.reference.tolist() == [1, 30, 30, 30, 2]
+    assert comp.bins.current.tolist() == [0, 1, 1, 1, 1]
 
 
 def test_psi_pvalue_matches_definition():

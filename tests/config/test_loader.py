@@ -75,11 +75,17 @@ def test_nested_settings_from_yaml(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("values", "expected"), [
-    ({"signficance": 0.05}, "m.yaml: unknown key 'signficance'; valid keys: baseline, categorical"),
+    ({"signficance": 0.05}, "m.yaml: unknown key 'signficance' (did you mean 'significance'?); "
+                            "valid keys: baseline, categorical"),
     ({"thresholds": {"psi_warn": 0.1}},
-     "unknown key 'thresholds.psi_warn'; valid keys: missing_critical, missing_warning"),
+     "unknown key 'thresholds.psi_warn' (did you mean 'psi_warning'?); valid keys: "
+     "missing_critical, missing_warning"),
     ({"features": {"age": {"psi_warn": 0.1}}},
-     "unknown key 'features.age.psi_warn'; valid keys: enabled, missing_critical"),
+     "unknown key 'features.age.psi_warn' (did you mean 'psi_warning'?); valid keys: enabled, "
+     "missing_critical"),
+    ({"trend": {"windw": 9}}, "unknown key 'trend.windw' (did you mean 'window'?); valid keys"),
+    ({"Plots": "all"}, "unknown key 'Plots' (did you mean 'plots'?)"),
+    ({"colour": "red"}, "unknown key 'colour'; valid keys: baseline"),  # nothing close
     ({"performance": {"auc": 0.1}}, "unknown key 'performance.auc'; valid keys: critical, warning"),
     ({"seed": "one"}, "m.yaml: field 'seed': Input should be a valid integer"),
     ({"columns": "age"}, "field 'columns': Input should be a valid list (got 'age')"),

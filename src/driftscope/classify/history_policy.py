@@ -7,7 +7,9 @@ holds earlier rounds against the same baseline, each feature's PSI series then g
   configured: CRITICAL only after k of the last n rounds, alerts that end only below lower
   thresholds;
 - the trend detector (:func:`~driftscope.classify.trend.detect_trend`): a NORMAL feature whose
-  PSI has been rising steadily becomes WARNING, with a reason that names the trend.
+  PSI has been rising steadily becomes WARNING, with a reason that names the trend, when the
+  rise also has an effect size: PSI now above ``trend.min_level`` × the column's
+  ``psi_warning`` and significant on its own (adjusted p below ``significance``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,16 @@ class PastPoint(Protocol):
 
 def _level(psi: float | None, warning: float, critical: float) -> Severity:
     return Severity.NORMAL if psi is None else level(psi, warning, critical)
+
+
+def _beyond_noise(f: FeatureResult, config: MonitoringConfig) -> bool:
+    """Whether this round's PSI is significant on its own (the guard every alert has), so
+    that a trend is not read into PSI that sampling noise explains, e.g. smaller batches."""
+    if not config.significance_guard:
+        return True
+    m = f.metrics
+    p = m.psi_pvalue_adjusted if m.psi_pvalue_adjusted is not None else m.psi_pvalue
+    return p < config.significance
 
 
 def past_by_column(points: Sequence[PastPoint], baseline: str | None
@@ -84,10 +96,12 @@ def apply_history(
             if last.status is not status:
                 status = last.status
                 reason = f"{reason.rstrip('.')}; {last.reason}." if last.reason else reason
-        if config.trend.enabled and history and status is Severity.NORMAL:
+        if config.trend.enabled and history and status is Severity.NORMAL \
+                and _beyond_noise(f, config):
             verdict = detect_trend(psi, delta=config.trend.delta,
                                    threshold=config.trend.threshold,
-                                   min_rise=config.trend.min_rise)
+                                   min_rise=config.trend.min_rise,
+                                   min_level=config.trend.min_level * t.psi_warning)
             if verdict.triggered:
                 status = Severity.WARNING
                 reason = f"{reason.rstrip('.')}; but {verdict.reason}."

@@ -26,8 +26,11 @@ The round after the minimum :math:`M_t` is the estimated start of the rise. Here
 spread grows with its level, and the square root evens the spread out. ``delta`` and
 ``threshold`` are given in units of the series' own noise, :math:`\\sigma`, estimated robustly
 from round-to-round differences (:math:`1.4826 \\cdot \\mathrm{MAD}(\\Delta y) / \\sqrt 2`), so
-one set of defaults works for batches of fifty rows and of a million. ``min_rise`` finally
-asks for a rise that matters in PSI units, so a tiny but steady creep at PSI 0.001 stays quiet.
+one set of defaults works for batches of fifty rows and of a million. A change point alone is
+not an alert, it also needs an effect size: ``min_rise`` asks for a rise that matters in PSI
+units, so a tiny but steady creep at PSI 0.001 stays quiet, and ``min_level`` for a level that
+matters now (the policy sets it to a fraction of the column's warning threshold), so a step
+from PSI 0.03 to 0.05, far below any threshold, stays quiet too.
 
 References
 ----------
@@ -70,7 +73,7 @@ class TrendVerdict:
     ----------
     triggered : bool
         True when the series is rising now (the detector is above its threshold at the
-        last round and the rise is at least ``min_rise``).
+        last round, the rise is at least ``min_rise`` and the level now above ``min_level``).
     since_index : int or None
         Index, in the series given, of the first round of the rise; None when not triggered.
     reason : str
@@ -139,6 +142,7 @@ def detect_trend(
     min_scale: float = 0.01,
     window: int | None = None,
     metric: str = "PSI",
+    min_level: float = 0.0,
 ) -> TrendVerdict:
     """Tell whether a PSI series is rising now, with a one-sided Page–Hinkley test.
 
@@ -165,6 +169,10 @@ def detect_trend(
         Look only at the last ``window`` finite values (None: the whole series).
     metric : str
         Name used in the reason sentence. Default ``"PSI"``.
+    min_level : float
+        The level now (median of the last three rounds) must exceed this, in PSI units, for a
+        rise to count: the effect size a trend needs besides its change point. Default 0.0
+        (any level).
 
     Returns
     -------
@@ -182,11 +190,11 @@ def detect_trend(
     >>> detect_trend([0.01, 0.012, 0.011, 0.01, 0.013, 0.012]).triggered
     False
     """
-    if delta < 0 or threshold <= 0 or min_rise < 0 or min_scale <= 0:
+    if delta < 0 or threshold <= 0 or min_rise < 0 or min_scale <= 0 or min_level < 0:
         raise ValueError(
-            "detect_trend needs delta >= 0, threshold > 0, min_rise >= 0 and min_scale > 0; "
-            f"got delta={delta}, threshold={threshold}, min_rise={min_rise}, "
-            f"min_scale={min_scale}"
+            "detect_trend needs delta >= 0, threshold > 0, min_rise >= 0, min_scale > 0 and "
+            f"min_level >= 0; got delta={delta}, threshold={threshold}, min_rise={min_rise}, "
+            f"min_scale={min_scale}, min_level={min_level}"
         )
     if min_rounds < 2:
         raise ValueError(f"detect_trend needs min_rounds >= 2, got {min_rounds}")
@@ -237,6 +245,17 @@ def detect_trend(
         )
 
     rounds = n - start_pos
+    if min_level > 0 and end_level <= min_level:
+        return TrendVerdict(
+            triggered=False,
+            since_index=None,
+            reason=(f"{metric} rose over the last {rounds} rounds ({_fmt(start_level)} → "
+                    f"{_fmt(end_level)}) but stays at or below {_fmt(min_level)}, too low to "
+                    "matter"),
+            statistic=statistic,
+            threshold=threshold,
+            scale=sigma,
+        )
     # a steady rise reaches less than 60 % of its height in the first half of its rounds;
     # a shift is (nearly) all there from the start
     post = x[start_pos:]

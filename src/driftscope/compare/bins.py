@@ -7,7 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from driftscope.profile.model import CategoricalProfile, ColumnProfile, NumericProfile
+from driftscope.profile.model import (
+    NEW_VALUE_BINS,
+    CategoricalProfile,
+    ColumnProfile,
+    NumericProfile,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,13 +40,18 @@ class AlignedBins:
 
     @property
     def unseen_current(self) -> int:
-        """Current rows in bins the reference never had (new categories or values)."""
+        """Current rows in bins the reference never had: new categories, and for value-binned
+        numbers the values below, above or between the reference's values."""
         total = 0
         for kind, r, c in zip(self.kinds, self.reference.tolist(), self.current.tolist()):
-            if kind == "unseen" or (kind == "category" and r == 0):
+            if kind in _NEW_VALUE_KINDS or (kind == "category" and r == 0):
                 total += c
         total += self.other_new
         return total
+
+
+_NEW_VALUE_KINDS = frozenset(NEW_VALUE_BINS)
+"""Bin kinds that hold only values the reference never had (value-binned numbers)."""
 
 
 def _fmt(v: float) -> str:
@@ -51,6 +61,11 @@ def _fmt(v: float) -> str:
 def align(reference: ColumnProfile, current: ColumnProfile,
           max_categories: int | None = None) -> AlignedBins:
     """Put both profiles on the same bins; a missing bin is added when either side has any.
+
+    Value-binned numbers: the values the reference never had get a bin below its minimum
+    ("< 18", upper = the minimum), above its maximum ("> 35", lower = the maximum) and between
+    its values ("(18, 35) between"), each only when a side has rows in it: a bin empty on both
+    sides adds nothing to PSI, Jensen–Shannon, Chi-square or PSI's null draws.
 
     Categories: one bin per category seen in either side. When both sides together have more
     than ``max_categories`` categories, the ``max_categories`` most frequent in the pooled
@@ -79,15 +94,40 @@ def align(reference: ColumnProfile, current: ColumnProfile,
                 lowers.append(lo)
                 uppers.append(hi)
         else:
-            for v in b.values:
-                labels.append(_fmt(v))
-                kinds.append("value")
-                lowers.append(v)
-                uppers.append(v)
-            labels.append("unseen")
-            kinds.append("unseen")
-            lowers.append(None)
-            uppers.append(None)
+            # one bin per reference value, in a reading order: the new values below the
+            # minimum, the values, the new values above the maximum, then the new values
+            # between them; a new-value bin appears only when a side has rows in it (an empty
+            # one changes no metric)
+            k = len(b.values)
+            lo_v, hi_v = b.values[0], b.values[-1]
+            spans: dict[str, tuple[str, float | None, float | None]] = {
+                "below": (f"< {_fmt(lo_v)}", None, lo_v),
+                "above": (f"> {_fmt(hi_v)}", hi_v, None),
+                "between": (f"({_fmt(lo_v)}, {_fmt(hi_v)}) between", lo_v, hi_v),
+            }
+            new_rows = {kind: (int(reference.counts[k + i]), int(current.counts[k + i]))
+                        for i, kind in enumerate(NEW_VALUE_BINS)}
+            ref_counts, cur_counts = [], []
+            order = [("below", None), *(("value", j) for j in range(k)), ("above", None),
+                     ("between", None)]
+            for kind, j in order:
+                lower: float | None
+                upper: float | None
+                if j is not None:
+                    v = b.values[j]
+                    label, lower, upper = _fmt(v), v, v
+                    r_i, c_i = int(reference.counts[j]), int(current.counts[j])
+                else:
+                    r_i, c_i = new_rows[kind]
+                    if not (r_i or c_i):
+                        continue
+                    label, lower, upper = spans[kind]
+                labels.append(label)
+                kinds.append(kind)
+                lowers.append(lower)
+                uppers.append(upper)
+                ref_counts.append(r_i)
+                cur_counts.append(c_i)
     elif isinstance(reference, CategoricalProfile) and isinstance(current, CategoricalProfile):
         cats = sorted(reference.counts, key=lambda k: (-reference.counts[k], k))
         new = [k for k in current.counts if k not in reference.counts]

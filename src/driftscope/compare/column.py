@@ -28,14 +28,25 @@ class ColumnComparison:
     reference_count: int
     current_count: int
     distribution: Distribution | None
+    notes: tuple[str, ...] = ()
+    """Findings about the data behind the numbers (for example rounded integers)."""
+
+    @property
+    def psi_pvalue_floor(self) -> float:
+        """The smallest PSI p-value the null draws resolve (1/draws), 0 when unknown."""
+        return float(self.values["psi"].extra.get("pvalue_floor", 0.0)) \
+            if "psi" in self.values else 0.0
 
     def metrics(self, psi_adjusted: float | None = None, missing_adjusted: float | None = None,
                 unseen_adjusted: float | None = None) -> Metrics:
         v = self.values
         missing = v["missing_share"]
+        # the PSI p-value comes from null draws: reported no lower than they resolve
+        floor = self.psi_pvalue_floor
+        psi_p = float(v["psi"].pvalue if v["psi"].pvalue is not None else 1.0)
         return Metrics(
             psi=float(v["psi"].value or 0.0),
-            psi_pvalue=float(v["psi"].pvalue if v["psi"].pvalue is not None else 1.0),
+            psi_pvalue=max(psi_p, floor),
             ks_statistic=v["ks"].value,
             ks_pvalue=v["ks"].pvalue,
             jensen_shannon=float(v["jensen_shannon"].value or 0.0),
@@ -44,7 +55,7 @@ class ColumnComparison:
             missing_share_reference=float(missing.extra["reference"]),
             missing_share_current=float(missing.value or 0.0),
             unseen_share_current=float(v["unseen_share"].value or 0.0),
-            psi_pvalue_adjusted=psi_adjusted,
+            psi_pvalue_adjusted=None if psi_adjusted is None else max(psi_adjusted, floor),
             missing_pvalue=missing_adjusted if missing_adjusted is not None else missing.pvalue,
             unseen_pvalue=(unseen_adjusted if unseen_adjusted is not None
                            else v["unseen_share"].pvalue),
@@ -102,8 +113,12 @@ def compare_column(
     inp = MetricInput(reference=reference, current=current, bins=bins, draws=draws, seed=seed)
     values = {name: get_metric(name)(inp) for name in (metrics or registered())}
     distribution = None
+    notes: list[str] = []
     if isinstance(reference, NumericProfile) and isinstance(current, NumericProfile):
         distribution = Distribution(summarize_side(reference), summarize_side(current))
+        rounded = _rounded_integers(reference, current)
+        if rounded:
+            notes.append(rounded)
     return ColumnComparison(
         name=reference.name,
         type=reference.type,
@@ -114,4 +129,18 @@ def compare_column(
         reference_count=reference.count,
         current_count=current.count,
         distribution=distribution,
+        notes=tuple(notes),
     )
+
+
+def _rounded_integers(reference: NumericProfile, current: NumericProfile) -> str | None:
+    """The finding for integers beyond ±2^53, which were compared as the nearest float64."""
+    if not (reference.beyond_float or current.beyond_float):
+        return None
+    largest = max(abs(v) for p in (reference, current) if p.moments.count
+                  for v in (p.moments.min, p.moments.max))
+    gap = float(np.spacing(largest))
+    return (f"integers beyond ±2^53 ({reference.beyond_float} in the reference, "
+            f"{current.beyond_float} in the current data, up to {largest:.3g}) cannot be held "
+            f"exactly as float64: they were compared as the nearest float64, so values less "
+            f"than {gap:,.0f} apart may count as one")

@@ -10,6 +10,12 @@ variance (a = var / (2·mean), ν = 2·mean² / var), and p = 1 − F_χ²(ν)(P
 variance, p = 1 when PSI ≤ mean, else 0. For large samples without empty bins this tends to the
 textbook PSI ≈ (1/n + 1/m)·χ²(K − 1) (Yurdakul, 2018, "Statistical properties of population
 stability index").
+
+Resolution: ``draws`` draws show tail shares down to 1/draws and no further; below that the
+fitted curve is extrapolation, and a p-value of 1e-40 or 0 would claim a precision the draws
+never had. The p-value is computed (and the verdicts decided, Benjamini–Hochberg included)
+from the fitted curve, but reported no lower than :func:`pvalue_floor` = 1/draws: a reported
+p-value equal to it reads "at most this" (the reasons print "< 0.0005" for 2,000 draws).
 """
 
 from __future__ import annotations
@@ -47,6 +53,11 @@ def psi_null_draws(
     return out
 
 
+def pvalue_floor(draws: int) -> float:
+    """The smallest p-value ``draws`` null draws can resolve, and the smallest reported."""
+    return 1.0 / draws
+
+
 def psi_significance(
     psi_value: float, ref_counts: NDArray[np.int64], cur_counts: NDArray[np.int64],
     draws: int = 2000, seed: int = 0,
@@ -56,7 +67,10 @@ def psi_significance(
     m = int(cur_counts.sum())
     if n == 0 or m == 0:
         return 1.0
-    pooled = (ref_counts + cur_counts) / (n + m)
+    # a bin empty on both sides adds 0 to every draw's PSI: drawn or not, the null
+    # distribution is the same, so it is left out (and cannot shift the random stream)
+    occupied = (ref_counts + cur_counts) > 0
+    pooled = (ref_counts + cur_counts)[occupied] / (n + m)
     null = psi_null_draws(pooled, n, m, draws, seed)
     mean = float(null.mean())
     var = float(null.var(ddof=1))
@@ -74,4 +88,5 @@ def psi(inp: MetricInput) -> MetricValue:
     terms = psi_terms(b.reference_shares, b.current_shares)
     value = float(terms.sum())
     pvalue = psi_significance(value, b.reference, b.current, inp.draws, inp.seed)
-    return MetricValue(value=value, pvalue=pvalue, extra={"contributions": terms})
+    return MetricValue(value=value, pvalue=pvalue,
+                       extra={"contributions": terms, "pvalue_floor": pvalue_floor(inp.draws)})

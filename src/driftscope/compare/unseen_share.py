@@ -1,6 +1,12 @@
 """Share of current rows in categories (or, for value-binned numbers, values) the reference
 never had, and a one-sided test against the share a reference could have missed.
 
+For a value-binned number, every current value that is not one of the reference's values is
+new: below its minimum, above its maximum, or between two of its values. The last counts too,
+also for integers: a gap in the reference's integers is a value it never saw, like a category
+it never saw, and whether the reference could simply have missed it is what the test below
+decides.
+
 How much probability mass can a reference of n rows miss? At least the "rule of three" bound
 3/n (a 95 % upper bound for a category never seen), and for a long-tailed column the
 Good–Turing estimate N₁/n, where N₁ is the number of categories seen exactly once (Good, 1953,
@@ -24,7 +30,7 @@ def singletons(inp: MetricInput) -> int:
     if isinstance(ref, CategoricalProfile):
         return sum(1 for c in ref.counts.values() if c == 1)
     if isinstance(ref, NumericProfile) and ref.binning.kind == "value":
-        return int((ref.counts[:-1] == 1).sum())
+        return int((ref.counts[:len(ref.binning.values)] == 1).sum())
     return 0
 
 

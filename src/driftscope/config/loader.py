@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import typing
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,12 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def _did_you_mean(key: Any, valid: list[str]) -> str:
+    """' (did you mean 'significance'?)' for a key that is a near miss of a valid one."""
+    close = difflib.get_close_matches(str(key).lower(), valid, n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
 def _describe_raw(err: ValidationError, source: str,
                   flags: frozenset[str] | set[str] = frozenset()) -> str:
     first = err.errors()[0]
@@ -68,7 +75,7 @@ def _describe_raw(err: ValidationError, source: str,
         model = _model_at(first["loc"][:-1])
         valid = sorted(model.model_fields) if model is not None else []
         hint = f"; valid keys: {', '.join(valid)}" if valid else ""
-        return f"{source}: unknown key '{loc}'{hint}"
+        return f"{source}: unknown key '{loc}'{_did_you_mean(first['loc'][-1], valid)}{hint}"
     msg = shorten_words(_printable(str(first["msg"]).removeprefix("Value error, ")))
     if not loc:  # a rule across fields
         return f"{source}: {msg}"

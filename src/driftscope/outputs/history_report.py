@@ -62,8 +62,8 @@ def _flat_run(summary: RunSummary) -> dict[str, Any]:
 
 
 def _cell(value: Any, digits: int = 4) -> str:
-    if value is None:
-        return "-"
+    if value is None:  # the metric does not apply (KS of a categorical column)
+        return "—"
     if isinstance(value, float):
         return f"{value:.{digits}g}" if abs(value) < 1e-3 and value != 0 else f"{value:.{digits}f}"
     return str(value)

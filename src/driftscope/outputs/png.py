@@ -336,10 +336,15 @@ def _histogram(ax: Axes, bins: Sequence[Bin]) -> None:
             labels.append(_short_number(edge))
     for i, b in enumerate(ordered[len(ranges) :], start=len(ranges)):
         ticks.append(lefts[i] + 0.5)
-        labels.append(_clean(b.label, 14))
+        # new values of a value-binned number: "< 18", "> 35", "(18, 35) between", uncut
+        labels.append(_clean(b.label, 22 if b.kind in ("below", "between", "above") else 14))
     step = max(1, math.ceil(len(ticks) / 14))
-    ax.set_xticks(ticks[::step], labels=labels[::step], rotation=45, ha="right", fontsize=8,
-                  parse_math=False)  # fmt: skip
+    # thinned to every step-th label, but a bin of new values or missing ones always shows
+    special = {len(ticks) - len(ordered) + i for i, b in enumerate(ordered)
+               if b.kind in ("below", "between", "above", "unseen", "missing")}
+    shown = [i for i in range(len(ticks)) if i % step == 0 or i in special]
+    ax.set_xticks([ticks[i] for i in shown], labels=[labels[i] for i in shown], rotation=45,
+                  ha="right", fontsize=8, parse_math=False)  # fmt: skip
     ax.set_xlim(lefts[0] - 0.2, lefts[-1] + 1.2)
     ax.set_ylabel("share of rows")
     ax.set_title(title, fontsize=11, y=1.01)

@@ -16,14 +16,19 @@ from numpy.typing import NDArray
 
 from driftscope.errors import DriftscopeError
 
+NEW_VALUE_BINS = ("below", "between", "above")
+"""The bins after the value bins of a ``kind == "value"`` binning, in count order."""
+
 
 @dataclass(frozen=True)
 class Binning:
     """Learned on the reference, frozen: how a numerical column is cut into bins.
 
     ``kind == "quantile"``: bins ``(-inf, e1), [e1, e2), …, [ek, +inf)`` on the interior
-    ``edges``. ``kind == "value"``: one bin per reference value in ``values`` plus a last bin for
-    values the reference never had.
+    ``edges``. ``kind == "value"``: one bin per reference value in ``values`` (sorted), then
+    three bins for values the reference never had: below its minimum (``< values[0]``), between
+    its values (inside the range but equal to none of them) and above its maximum
+    (``> values[-1]``), in that order; infinities fall below or above.
     """
 
     kind: Literal["quantile", "value"]
@@ -32,7 +37,7 @@ class Binning:
 
     @property
     def n_bins(self) -> int:
-        return len(self.edges) + 1 if self.kind == "quantile" else len(self.values) + 1
+        return len(self.edges) + 1 if self.kind == "quantile" else len(self.values) + 3
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,9 @@ class NumericProfile:
     moments: Moments
     sorted_values: NDArray[np.float64] | None = field(default=None, repr=False)
     type: Literal["numerical"] = "numerical"
+    beyond_float: int = 0
+    """Integer values beyond ±2^53, profiled as the nearest float64 (they lose their last
+    digits: an int64 id, hash or nanosecond timestamp)."""
 
     @property
     def rows(self) -> int:
@@ -124,6 +132,7 @@ class NumericProfile:
             count=self.count + other.count,
             moments=self.moments.merge(other.moments),
             sorted_values=values,
+            beyond_float=self.beyond_float + other.beyond_float,
         )
 
 
