@@ -17,21 +17,34 @@ from driftscope.usercode import describe, user_code
 
 @dataclass(frozen=True, eq=False)
 class Predictions:
-    """Probability of the positive class (NaN where unknown) and the predicted class as text."""
+    """Probability of the positive class (NaN where unknown) and the predicted class as text.
+
+    ``matrix``: the model's whole ``predict_proba`` output, one column per entry of
+    ``classes`` (a multiclass model's per-class probabilities and log loss need it). For a
+    multiclass model without a positive class ``proba`` is None: there is no single score."""
 
     proba: NDArray[np.float64] | None
     label: NDArray[np.object_] | None
     positive_class: str | None
     classes: tuple[str, ...] = ()
+    matrix: NDArray[np.float64] | None = None
+
+    @property
+    def multiclass(self) -> bool:
+        """A model with more than two classes."""
+        return len(self.classes) > 2
 
 
-def _positive_index(classes: list[str], positive: str | None, where: str) -> tuple[int, str]:
+def _positive_index(classes: list[str], positive: str | None, where: str
+                    ) -> tuple[int, str] | None:
+    """Column and name of the positive class; None for a multiclass model without one."""
     if positive is None:
+        if len(classes) > 2:
+            return None
         if len(classes) != 2:
             raise ArtifactError(
-                f"{where}: the model has {len(classes)} classes ({', '.join(classes[:10])}); "
-                "name the one to monitor with --positive-class (or positive_class in the "
-                "metadata); the others count as negative (one-vs-rest)"
+                f"{where}: the model has {len(classes)} class(es) ({', '.join(classes[:10])}); "
+                "a classifier of two or more classes is needed"
             )
         return 1, classes[1]
     folded = [c.lower() for c in classes]
@@ -78,10 +91,14 @@ def predict(model: Any, frame: pd.DataFrame, positive_class: str | None, side: s
         if raw_classes is None:
             raw_classes = range(proba.shape[1])
         classes = [str(label_text(c)) for c in raw_classes]
-    idx, pos = _positive_index(classes, positive_class, model_name)
-    return Predictions(proba=proba[:, idx],
+    if len(classes) != proba.shape[1]:
+        raise ArtifactError(f"{model_name}: predict_proba returned {proba.shape[1]} columns "
+                            f"for {len(classes)} classes ({', '.join(classes[:10])})")
+    chosen = _positive_index(classes, positive_class, model_name)
+    return Predictions(proba=None if chosen is None else proba[:, chosen[0]],
                        label=np.asarray([label_text(v) for v in labels], dtype=object),
-                       positive_class=pos, classes=tuple(classes))
+                       positive_class=None if chosen is None else chosen[1],
+                       classes=tuple(classes), matrix=proba)
 
 
 def logged_predictions(frame: pd.DataFrame, proba_column: str | None,
