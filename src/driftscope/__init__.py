@@ -27,7 +27,8 @@ from driftscope.errors import (
 if TYPE_CHECKING:  # pragma: no cover
     from driftscope.baseline import Baseline, load_baseline, save_baseline
     from driftscope.config import MonitoringConfig, load_config
-    from driftscope.outputs.writer import write_outputs
+    from driftscope.outputs.history import HistoryStore
+    from driftscope.outputs.writer import WrittenOutputs, default_history_path, write_outputs
     from driftscope.pipeline import build_baseline, run
     from driftscope.result import FeatureResult, RunResult, Severity
 
@@ -40,6 +41,9 @@ _LAZY = {
     "MonitoringConfig": "driftscope.config",
     "load_config": "driftscope.config",
     "write_outputs": "driftscope.outputs.writer",
+    "WrittenOutputs": "driftscope.outputs.writer",
+    "default_history_path": "driftscope.outputs.writer",
+    "HistoryStore": "driftscope.outputs.history",
     "build_baseline": "driftscope.pipeline",
     "run": "driftscope.pipeline",
     "FeatureResult": "driftscope.result",
@@ -71,13 +75,16 @@ __all__ = [
     "DriftscopeError",
     "FeatureResult",
     "HistoryError",
+    "HistoryStore",
     "InputError",
     "MonitoringConfig",
     "RunResult",
     "SchemaError",
     "Severity",
+    "WrittenOutputs",
     "__version__",
     "build_baseline",
+    "default_history_path",
     "load_baseline",
     "load_config",
     "run",

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from driftscope.errors import ConfigError, InputError
-from driftscope.inputs.chunking import chunk_table, split_table
+from driftscope.inputs.chunking import Chunk, chunk_table, merge_small_chunks, split_table
 
 
 def table(times: list[object]) -> pa.Table:
@@ -95,3 +95,66 @@ def test_an_absent_timestamp_column_lists_the_columns_with_an_ellipsis() -> None
     with pytest.raises(ConfigError) as info:
         chunk_table(table(TIMES), "day", "when")
     assert str(info.value).endswith("columns: ts, row")
+
+
+# -- small chunks are merged into a neighbour ----------------------------------------------
+
+def sized(*rows: int) -> list[tuple[str, pa.Table]]:
+    """Chunks labelled by week, with ``rows`` rows each, numbered on through the chunks."""
+    out, start = [], 0
+    for i, n in enumerate(rows):
+        out.append((f"2026-W{i + 1:02d}", pa.table({"row": list(range(start, start + n))})))
+        start += n
+    return out
+
+
+def shape(chunks: list[Chunk]) -> list[tuple[str, int]]:
+    return [(c.label, c.table.num_rows) for c in chunks]
+
+
+def test_a_small_remainder_joins_its_neighbour() -> None:
+    merged = merge_small_chunks(sized(280, 290, 300, 105))  # median 285: minimum 142.5
+    assert shape(merged) == [("2026-W01", 280), ("2026-W02", 290), ("2026-W03..2026-W04", 405)]
+    assert merged[-1].parts == (("2026-W03", 300), ("2026-W04", 105)) and merged[-1].merged
+    assert not merged[0].merged
+    # a partial first week joins the second one
+    assert shape(merge_small_chunks(sized(40, 300, 310))) == [("2026-W01..2026-W02", 340),
+                                                             ("2026-W03", 310)]
+
+
+def test_a_small_chunk_inside_joins_the_smaller_neighbour() -> None:
+    assert shape(merge_small_chunks(sized(300, 400, 20, 350, 300))) == [
+        ("2026-W01", 300), ("2026-W02", 400), ("2026-W03..2026-W04", 370), ("2026-W05", 300)]
+    # on a tie, the earlier neighbour
+    assert shape(merge_small_chunks(sized(300, 20, 300))) == [("2026-W01..2026-W02", 320),
+                                                             ("2026-W03", 300)]
+
+
+def test_chunks_of_at_least_half_the_median_are_kept() -> None:
+    chunks = sized(300, 300, 150, 300)  # 150 is exactly half the median: kept
+    assert shape(merge_small_chunks(chunks)) == shape(
+        [Chunk(label, t, ((label, t.num_rows),)) for label, t in chunks])
+    assert shape(merge_small_chunks(sized(7))) == [("2026-W01", 7)]
+    assert merge_small_chunks([]) == []
+
+
+def test_row_chunks_keep_a_row_range_label() -> None:
+    chunks = chunk_table(table([None] * 1000), size=300)
+    assert shape(merge_small_chunks(chunks)) == [("rows 0-299", 300), ("rows 300-599", 300),
+                                                 ("rows 600-999", 400)]
+    # --chunk-size 10 is what the user asked for: only the 3-row rest is merged
+    assert [n for _, n in shape(merge_small_chunks(chunk_table(table([None] * 53), size=10)))
+            ] == [10, 10, 10, 10, 13]
+
+
+@given(st.lists(st.integers(1, 500), min_size=1, max_size=30))
+def test_merging_keeps_every_row_once_in_order(rows: list[int]) -> None:
+    merged = merge_small_chunks(sized(*rows))
+    assert [r for c in merged for r in c.table.column("row").to_pylist()] == list(
+        range(sum(rows)))
+    assert [label for c in merged for label, _ in c.parts] == [
+        f"2026-W{i + 1:02d}" for i in range(len(rows))]
+    if len(merged) > 1:
+        minimum = sorted(rows)[len(rows) // 2] if len(rows) % 2 else (
+            sorted(rows)[len(rows) // 2 - 1] + sorted(rows)[len(rows) // 2]) / 2
+        assert all(c.table.num_rows >= minimum / 2 for c in merged)

@@ -7,15 +7,32 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from driftscope.dashboard.app_data import LEVEL_COLORS, LEVELS
+from driftscope.dashboard.app_data import (
+    DATA_WINDOW,
+    LEVEL_COLORS,
+    LEVELS,
+    RUN_TIME,
+    TIME_BASIS,
+)
 
 _LEVEL_SCALE = alt.Scale(domain=list(LEVELS), range=[LEVEL_COLORS[v] for v in LEVELS])
+
+
+def time_title(frame: pd.DataFrame) -> str:
+    """The title of a time axis: the data window of the rounds when they have one (see
+    :func:`.app_data.with_time`), else when they ran."""
+    basis = set(frame[TIME_BASIS]) if TIME_BASIS in frame else {RUN_TIME}
+    if basis == {DATA_WINDOW}:
+        return "data window (UTC)"
+    if DATA_WINDOW in basis:
+        return "data window, else started (UTC)"
+    return "started (UTC)"
 
 
 def _x(frame: pd.DataFrame, title: str = "round") -> Any:
     """Time axis when every round has a parseable time, else the round number."""
     if "time" in frame and frame["time"].notna().all() and frame["time"].nunique() > 1:
-        return alt.X("time:T", title="started (UTC)")
+        return alt.X("time:T", title=time_title(frame))
     return alt.X("round:O", title=title)
 
 
@@ -28,7 +45,7 @@ def status_timeline(runs: pd.DataFrame) -> alt.Chart:
             x=_x(runs),
             y=alt.Y("status:N", sort=list(reversed(LEVELS)), title=None),
             color=alt.Color("status:N", scale=_LEVEL_SCALE, legend=None),
-            tooltip=["run", "started_at", "status", "NORMAL", "WARNING", "CRITICAL"],
+            tooltip=["run", "started_at", "window", "status", "NORMAL", "WARNING", "CRITICAL"],
         )
         .properties(height=150)
     )
@@ -66,7 +83,8 @@ def psi_chart(
         .encode(
             x=x,
             y=alt.Y("psi:Q", title=title),
-            tooltip=["run", "started_at", "status", alt.Tooltip("psi:Q", format=".4f")],
+            tooltip=["run", "started_at", "window", "status",
+                     alt.Tooltip("psi:Q", format=".4f")],
         )
     )
     points = (
@@ -134,7 +152,7 @@ def bins_chart(bins: pd.DataFrame) -> alt.Chart:
 def performance_chart(perf: pd.DataFrame) -> alt.Chart:
     """Performance metrics over rounds: current solid, estimated dashed, baseline dotted."""
     x = (
-        alt.X("time:T", title="started (UTC)")
+        alt.X("time:T", title=time_title(perf))
         if perf["time"].notna().all() and perf["time"].nunique() > 1
         else alt.X("run:N", title="round", sort=None)
     )

@@ -64,7 +64,7 @@ def run_demo(
         store = HistoryStore(history or str(out_dir / "driftscope_history.db"))
     try:
         result = run(config=cfg, history=store)
-        result = write_outputs(result, out_dir, cfg, store)
+        result = write_outputs(result, out_dir, cfg, store).result
     finally:
         if store is not None:
             store.close()

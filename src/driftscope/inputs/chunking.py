@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import pyarrow as pa
@@ -88,3 +92,67 @@ def split_table(table: pa.Table, by: Period | None = None, timestamp_column: str
     for key in sorted(k for k in pc.unique(keys).to_pylist() if k is not None):
         out.append((key, table.filter(pc.equal(keys, key))))
     return out, keys.null_count
+
+
+MIN_SHARE_OF_MEDIAN = 0.5
+"""A chunk with fewer rows than this share of the median chunk is merged into a neighbour."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One round of a backfill: its label, its rows, and the periods (or row ranges) it holds
+    with their row counts (more than one when small chunks were merged into it)."""
+
+    label: str
+    table: pa.Table
+    parts: tuple[tuple[str, int], ...]
+
+    @property
+    def merged(self) -> bool:
+        return len(self.parts) > 1
+
+
+def _joined_label(parts: Sequence[str]) -> str:
+    rows = [_ROWS.fullmatch(p) for p in parts]
+    if all(rows):
+        return f"rows {rows[0].group(1)}-{rows[-1].group(2)}"  # type: ignore[union-attr]
+    return parts[0] if len(parts) == 1 else f"{parts[0]}..{parts[-1]}"
+
+
+_ROWS = re.compile(r"rows (\d+)-(\d+)")
+
+
+def merge_small_chunks(chunks: Sequence[tuple[str, pa.Table]],
+                       share: float = MIN_SHARE_OF_MEDIAN) -> list[Chunk]:
+    """Merge every chunk with fewer rows than ``share`` of the median chunk into a neighbour.
+
+    A partial first or last period (a week that had only begun, the rest of ``--chunk-size``)
+    would otherwise be a round of its own: on few rows PSI reads high from sampling alone, and
+    as the newest round it would decide the report and the trends. The smallest such chunk is
+    merged first, into its smaller neighbour (the earlier one on a tie); merging repeats until
+    no chunk is below the minimum, which is fixed by the chunks as split. Order is kept.
+    """
+    groups: list[list[tuple[str, pa.Table]]] = [[(label, table)] for label, table in chunks]
+    if len(groups) < 2:
+        return [Chunk(label, table, ((label, table.num_rows),)) for label, table in chunks]
+    minimum = statistics.median(t.num_rows for _, t in chunks) * share
+
+    def rows(group: list[tuple[str, pa.Table]]) -> int:
+        return sum(t.num_rows for _, t in group)
+
+    while len(groups) > 1:
+        small = [i for i, group in enumerate(groups) if rows(group) < minimum]
+        if not small:
+            break
+        i = min(small, key=lambda k: (rows(groups[k]), k))
+        neighbours = [j for j in (i - 1, i + 1) if 0 <= j < len(groups)]
+        j = min(neighbours, key=lambda k: (rows(groups[k]), k))
+        first, second = sorted((i, j))
+        groups[first] = groups[first] + groups[second]
+        del groups[second]
+    out = []
+    for group in groups:
+        table = group[0][1] if len(group) == 1 else pa.concat_tables([t for _, t in group])
+        out.append(Chunk(_joined_label([label for label, _ in group]), table,
+                         tuple((label, t.num_rows) for label, t in group)))
+    return out
