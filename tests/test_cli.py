@@ -149,18 +149,12 @@ def ragged_csv(tmp: Path, data: DataFiles) -> tuple[list[Any], list[str]]:
 
 
 @error_case
-def current_lacks_a_column(tmp: Path, data: DataFiles) -> tuple[list[Any], list[str]]:
-    pd.read_csv(data.same_csv).drop(columns=["income"]).to_csv(tmp / "cur.csv", index=False)
-    return _run(data, tmp / "cur.csv"), ["cur.csv", "'income'", "missing", "ignore it"]
-
-
-@error_case
-def number_column_turned_to_text(tmp: Path, data: DataFiles) -> tuple[list[Any], list[str]]:
-    df = pd.read_csv(data.same_csv)
-    df["age"] = df["age"].astype(str)
-    df.loc[3, "age"] = "forty"
-    df.to_csv(tmp / "cur.csv", index=False)
-    return _run(data, tmp / "cur.csv"), ["cur.csv", "'age'", "numbers", "categorical"]
+def current_shares_no_column(tmp: Path, data: DataFiles) -> tuple[list[Any], list[str]]:
+    # a missing column or a number turned to text is a finding of the round
+    # (tests/test_pipeline_schema.py); a file with none of the columns is the wrong file
+    pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}).to_csv(tmp / "cur.csv", index=False)
+    return _run(data, tmp / "cur.csv"), ["cur.csv", "none of the reference's monitored columns",
+                                         "'age'", "right one"]
 
 
 @error_case
@@ -424,7 +418,7 @@ def _subprocess(*args: Any, cwd: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
 
 
-@pytest.mark.parametrize("case", ["current_lacks_a_column", "unknown_yaml_key",
+@pytest.mark.parametrize("case", ["current_shares_no_column", "unknown_yaml_key",
                                   "random_bytes_named_parquet"])
 def test_no_traceback_reaches_the_terminal(case: str, data: DataFiles, tmp_path: Path) -> None:
     args, expected = ERROR_CASES[case](tmp_path, data)
@@ -1623,11 +1617,13 @@ def test_a_semicolon_csv_reads_like_a_comma_csv(cli: Cli, data: DataFiles,
 
 def test_a_decimal_comma_csv_is_explained(cli: Cli, data: DataFiles, tmp_path: Path) -> None:
     pd.read_csv(data.drift_csv).to_csv(tmp_path / "de.csv", sep=";", decimal=",", index=False)
-    result = cli("run", "--reference", data.ref_csv, "--current", tmp_path / "de.csv",
-                 "--out", tmp_path / "out", *FAST)
-    assert result.code == 2 and result.err.count("\n") == 1
-    assert "de.csv: column 'age' holds string values but the reference holds numbers " \
-           "(decimal comma? values like" in result.err
+    result, report = round_(cli, tmp_path / "out", data.ref_csv, tmp_path / "de.csv")
+    # a schema break of the round, not bad input: CRITICAL with the cause
+    age = feature(report, "age")
+    assert age["status"] == "CRITICAL"
+    assert "holds text (string) where the reference holds numbers" in age["reason"]
+    assert "(decimal comma? values like" in age["reason"]
+    assert "PSI" in feature(report, "home")["reason"]  # the text columns are measured as usual
 
 
 def test_a_quoted_header_line_is_explained(cli: Cli, data: DataFiles, tmp_path: Path) -> None:
@@ -1780,3 +1776,167 @@ def test_plot_limit(cli: Cli, data: DataFiles, tmp_path: Path) -> None:
     cfg.write_text("plot_limit: 1\n")
     assert pngs("--config", cfg) == 1
     assert pngs("--config", cfg, "--plot-limit", "3") == 3  # the flag wins
+
+
+def test_labels(cli: Cli, data: DataFiles, tmp_path: Path) -> None:
+    def accuracy(config: dict[str, Any] | None) -> float:
+        _, report = round_(cli, tmp_path / f"o{len(config or {})}", data.lab_ref_csv,
+                           data.lab_cur_csv, "--model", data.model, "--target", "status",
+                           config=config)
+        return float(report["performance"]["metrics"]["accuracy"]["current"])
+
+    plain = accuracy(None)
+    swapped = accuracy({"labels": {"bad": "good", "good": "bad"}, "ignore": ["proba", "pred"]})
+    assert swapped == pytest.approx(1.0 - plain)
+
+
+def test_reference_predictions_and_oof_folds(cli: Cli, data: DataFiles, tmp_path: Path) -> None:
+    def reference_bins(config: dict[str, Any]) -> list[str]:
+        name = "-".join(str(v) for v in config.values())
+        _, report = round_(cli, tmp_path / name, data.lab_ref_csv, data.lab_cur_csv, "--model",
+                           data.model, "--target", "status", config=config)
+        return [b["label"] for b in report["prediction"]["bins"]]  # deciles of the side
+
+    model = reference_bins({"reference_predictions": "model"})
+    ten = reference_bins({"reference_predictions": "out_of_fold"})
+    two = reference_bins({"reference_predictions": "out_of_fold", "oof_folds": 2})
+    assert model != ten and ten != two
+
+
+# -- backfills keep every chunk; one history for per-run output folders ---------------------
+
+def _weekly_backfill(tmp_path: Path) -> tuple[Path, Path]:
+    """A reference and a current file of five full ISO weeks of 200 rows (2026-W02 to W06;
+    x shifted in 2026-W04 only) and a 30-row remainder week (2026-W07)."""
+    rng = np.random.default_rng(5)
+    ref = pd.DataFrame({"x": rng.normal(size=1000), "y": rng.normal(size=1000)})
+    weeks = []
+    for week, rows in enumerate([200, 200, 200, 200, 200, 30]):
+        days = pd.Timestamp("2026-01-05") + pd.to_timedelta(rng.integers(0, 7, rows) + 7 * week,
+                                                            unit="D")
+        weeks.append(pd.DataFrame({"x": rng.normal(1.0 if week == 2 else 0.0, size=rows),
+                                   "y": rng.normal(size=rows),
+                                   "day": days.strftime("%Y-%m-%d")}))
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    pd.concat(weeks).to_csv(tmp_path / "cur.csv", index=False)
+    return tmp_path / "ref.csv", tmp_path / "cur.csv"
+
+
+WEEKS = ["2026-W02", "2026-W03", "2026-W04", "2026-W05", "2026-W06..2026-W07"]
+
+
+@pytest.mark.parametrize("history", [True, False])
+def test_a_backfill_keeps_every_chunk_and_names_the_worst(cli: Cli, tmp_path: Path,
+                                                          history: bool) -> None:
+    from driftscope.outputs.json_report import validate_report
+
+    ref, cur = _weekly_backfill(tmp_path)
+    out = tmp_path / "out"
+    result = cli("run", "--reference", ref, "--current", cur, "--out", out, "--plots", "none",
+                 "--chunk-by", "week", "--timestamp-column", "day",
+                 *([] if history else ["--no-history"]))
+    assert result.code == 0, result.err
+    # the 30-row week was merged into the week before it, and said so
+    assert ("driftscope: 2026-W06 (200 rows) + 2026-W07 (30 rows) run as one chunk "
+            "2026-W06..2026-W07" in result.out)
+    assert _chunk_statuses(result.out) == ["NORMAL", "NORMAL", "CRITICAL", "NORMAL", "NORMAL"]
+    # the summary leads with the worst chunk, not with the latest one
+    assert "driftscope: backfill of 5 chunks by week: CRITICAL (the worst chunk)" in result.out
+    assert "  worst chunk 3/5 2026-W04: CRITICAL" in result.out.splitlines()
+    assert f"{out / 'chunks' / '2026-W04' / 'drift_report.html'}" in result.out
+
+    top = result.report(out)
+    validate_report(top)
+    assert top["status"] == "NORMAL"  # the top-level report shows the latest chunk ...
+    backfill = top["backfill"]  # ... and lists every chunk
+    assert backfill["status"] == "CRITICAL" and backfill["worst"] == "2026-W04"
+    assert backfill["chunk_by"] == "week" and backfill["chunk_size"] is None
+    assert [c["label"] for c in backfill["chunks"]] == WEEKS
+    assert [c["rows"] for c in backfill["chunks"]] == [200, 200, 200, 200, 230]
+    assert backfill["chunks"][-1]["run_id"] == top["run"]["id"]
+    assert backfill["chunks"][0]["window_start"].startswith("2026-01-05")
+    html = (out / "drift_report.html").read_text("utf-8")
+    for chunk in backfill["chunks"]:  # every chunk's report is kept, whole
+        report = json.loads((out / chunk["path"]).read_text("utf-8"))
+        validate_report(report)
+        assert report["run"]["id"] == chunk["run_id"] and report["status"] == chunk["status"]
+        assert report["run"]["current"]["source"] == f"{cur} [{chunk['label']}]"
+        assert f"<code>{chunk['run_id']}</code>" in (out / chunk["html"]).read_text("utf-8")
+        assert f'href="{chunk["html"]}"' in html
+    merged = json.loads((out / backfill["chunks"][-1]["path"]).read_text("utf-8"))
+    assert any("2026-W07 (30 rows)" in f["message"] for f in merged["findings"])
+    assert not list((out / "chunks").glob("*/streamlit_dashboard_data.pkl"))
+    db = out / "driftscope_history.db"
+    assert db.exists() is history
+    if history:  # one round per chunk; the newest is the merged one, not a 30-row spike
+        from driftscope.outputs.history import HistoryStore
+
+        with HistoryStore(db, create=False) as store:
+            runs = store.runs()
+        assert [r.run_id for r in runs] == [c["run_id"] for c in backfill["chunks"]]
+        assert runs[-1].current_rows == 230
+
+
+def test_a_backfill_fails_on_its_worst_chunk_and_keeps_chunks_apart(cli: Cli,
+                                                                    tmp_path: Path) -> None:
+    ref, cur = _weekly_backfill(tmp_path)
+    out = tmp_path / "out"
+    failed = cli("run", "--reference", ref, "--current", cur, "--out", out, *FAST,
+                 "--chunk-by", "week", "--timestamp-column", "day", "--fail-on", "critical")
+    assert failed.code == 1
+    assert failed.err == ("driftscope: chunk 3/5 2026-W04 status CRITICAL reached --fail-on "
+                          "critical: exit 1\n")
+    # without HTML the chunk list links each chunk's JSON
+    chunks = failed.report(out)["backfill"]["chunks"]
+    assert all(c["html"] is None and (out / c["path"]).is_file() for c in chunks)
+    assert not list((out / "chunks").glob("*/drift_report.html"))
+    # by row count: the 30-row rest joins the last full chunk; folder names are plain
+    by_rows = cli("run", "--reference", ref, "--current", cur, "--out", tmp_path / "rows",
+                  *FAST, "--chunk-size", "250")
+    assert by_rows.code == 0, by_rows.err
+    backfill = by_rows.report(tmp_path / "rows")["backfill"]
+    assert [(c["label"], c["rows"]) for c in backfill["chunks"]] == [
+        ("rows 0-249", 250), ("rows 250-499", 250), ("rows 500-749", 250),
+        ("rows 750-1029", 280)]
+    assert backfill["chunk_by"] is None and backfill["chunk_size"] == 250
+    assert sorted(p.name for p in (tmp_path / "rows" / "chunks").iterdir()) == [
+        "rows-0-249", "rows-250-499", "rows-500-749", "rows-750-1029"]
+
+
+def test_the_default_history_is_shared_by_dated_out_folders(cli: Cli, data: DataFiles,
+                                                            tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    import driftscope.dashboard as dashboard
+
+    monkeypatch.chdir(tmp_path)
+    base = ["run", "--reference", data.ref_csv, "--current", data.drift_csv, "--plots", "none",
+            "--no-html"]
+    for day in ("2026-01-05", "2026-01-06", "20260107T0800"):
+        result = cli(*base, "--out", Path("runs") / day)
+        assert result.code == 0, result.err
+        assert result.out.endswith(f"  history: {Path('runs') / 'driftscope_history.db'}\n")
+    assert _history_rounds(tmp_path / "runs" / "driftscope_history.db") == 3
+    assert not list((tmp_path / "runs").glob("*/driftscope_history.db"))
+    # year/month/day folders climb to the same place; other folders keep their own history
+    assert cli(*base, "--out", Path("runs") / "2026" / "01" / "08").code == 0
+    assert _history_rounds(tmp_path / "runs" / "driftscope_history.db") == 4
+    assert cli(*base, "--out", "reports").code == 0
+    assert _history_rounds(tmp_path / "reports" / "driftscope_history.db") == 1
+    # a history already in a dated folder (an earlier driftscope) keeps being used
+    old = tmp_path / "old" / "2025-12-31"
+    assert cli(*base, "--out", old, "--history", old / "driftscope_history.db").code == 0
+    assert cli(*base, "--out", old).code == 0
+    assert _history_rounds(old / "driftscope_history.db") == 2
+    assert not (tmp_path / "old" / "driftscope_history.db").exists()
+    # the dashboard pointed at one day's folder reads the shared history
+    seen: dict[str, Any] = {}
+
+    def fake_launch(history: str, **kwargs: Any) -> int:
+        seen.update(history=history)
+        return 0
+
+    monkeypatch.setattr(dashboard, "launch", fake_launch)
+    assert cli("dashboard", "--assets", Path("runs") / "2026-01-06").code == 0
+    assert seen["history"] == str(Path("runs") / "driftscope_history.db")
+    assert cli("history", "--history", Path("runs") / "driftscope_history.db").code == 0

@@ -99,3 +99,20 @@ def test_read_json_without_a_version_names_the_missing_field(tmp_path: Path) -> 
     path.write_text("{}", encoding="utf-8")
     with pytest.raises(InputError, match="at top level: 'schema_version' is a required"):
         read_json(path)
+
+
+def test_to_pandas_has_one_row_per_column() -> None:
+    import numpy as np
+    import pandas as pd
+
+    import driftscope
+
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame({"a": rng.normal(size=400), "b": rng.choice(["x", "y"], 400)})
+    cur = pd.DataFrame({"a": rng.normal(1.0, 1.0, 300), "b": rng.choice(["x", "y"], 300)})
+    result = driftscope.run(reference=ref, current=cur, progress=False)
+    frame = result.to_pandas()
+    assert list(frame["name"]) == ["a", "b"]
+    assert frame.set_index("name").loc["a", "status"] == result.feature("a").status.value
+    assert frame.set_index("name").loc["a", "psi"] == result.feature("a").metrics.psi
+    assert pd.isna(frame.set_index("name").loc["b", "ks_statistic"])  # does not apply

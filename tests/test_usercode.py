@@ -62,3 +62,21 @@ def test_user_code_guard() -> None:
             raise SystemExit(4)
     assert describe(ValueError("x" * 500)).endswith("…")
     assert len(describe(ValueError("x" * 500))) < 250
+
+
+@pytest.mark.parametrize("which", ["classes_", "feature_names_in_"])
+def test_a_model_whose_attributes_raise(cli: Any, data: Any, tmp_path: Path, which: str) -> None:
+    from tests.usercode_models import BrokenAttributes
+
+    joblib.dump(BrokenAttributes(which), tmp_path / "m.joblib")
+    result = _run(cli, data, tmp_path / "out", "--model", tmp_path / "m.joblib")
+    assert result.code == 2 and which in result.err and "is broken" in result.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_model_file_whose_unpickling_raises(cli: Any, data: Any, tmp_path: Path) -> None:
+    from tests.usercode_models import RaisesOnLoad
+
+    joblib.dump(RaisesOnLoad(), tmp_path / "m.joblib")
+    result = _run(cli, data, tmp_path / "out", "--model", tmp_path / "m.joblib")
+    assert result.code == 2 and "m.joblib" in result.err

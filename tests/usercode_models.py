@@ -62,3 +62,28 @@ def exiting_features(df: pd.DataFrame) -> pd.DataFrame:
 
 def interrupted_features(df: pd.DataFrame) -> pd.DataFrame:
     raise KeyboardInterrupt
+
+
+class BrokenAttributes:
+    """A model whose ``classes_`` / ``feature_names_in_`` raise when read."""
+
+    def __init__(self, which: str) -> None:
+        self.which = which
+
+    def __getattr__(self, name: str) -> Any:
+        if name == self.__dict__.get("which"):
+            raise RuntimeError(f"{name} is broken")
+        raise AttributeError(name)
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
+        return np.full((len(X), 2), 0.5)
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
+        return np.full(len(X), "good")
+
+
+class RaisesOnLoad:
+    """Unpickling this object raises an ordinary exception."""
+
+    def __reduce__(self) -> Any:
+        return (int, ("not a number",))

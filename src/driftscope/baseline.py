@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from driftscope.backends.local import upgrade_value_counts
 from driftscope.errors import BaselineError
 from driftscope.inputs.schema import ColumnSpec
 from driftscope.profile.model import (
@@ -81,6 +82,8 @@ def _profile_to_dict(spec: ColumnSpec, prof: ColumnProfile, values_file: str | N
                      "min": mo.min if mo.count else None, "max": mo.max if mo.count else None},
             values_file=values_file,
         )
+        if prof.beyond_float:  # integers beyond ±2^53, profiled as floats
+            d["beyond_float"] = prof.beyond_float
     else:
         d["categories"] = [[k, v] for k, v in prof.counts.items()]
     return d
@@ -262,11 +265,19 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
                         vpath, page_checksum_verification=True).column("v").to_numpy()
                 b = c["binning"]
                 mo = c["moments"]
+                binning = Binning(kind=b["kind"], edges=tuple(b["edges"]),
+                                  values=tuple(b["values"]))
+                # value bins saved before new values were split below/between/above
+                counts = upgrade_value_counts(np.asarray(c["counts"], dtype=np.int64), binning,
+                                              values)
+                if counts is None:
+                    raise BaselineError(f"{folder}: the bins of column {c['name']!r} were saved "
+                                        "by an older driftscope and cannot be converted; "
+                                        "rebuild the baseline")
                 prof = NumericProfile(
                     name=c["name"],
-                    binning=Binning(kind=b["kind"], edges=tuple(b["edges"]),
-                                    values=tuple(b["values"])),
-                    counts=np.asarray(c["counts"], dtype=np.int64),
+                    binning=binning,
+                    counts=counts,
                     missing=int(c["missing"]),
                     count=int(c["count"]),
                     moments=Moments(
@@ -275,6 +286,7 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
                         max=float("-inf") if mo["max"] is None else float(mo["max"]),
                     ),
                     sorted_values=values,
+                    beyond_float=int(c.get("beyond_float", 0)),
                 )
             else:
                 prof = CategoricalProfile(

@@ -7,10 +7,10 @@ Exit codes: 0 the command ran (whatever the round found); 1 ``--fail-on`` level 
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import contextlib
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="do not write the HTML report")
     record = run.add_mutually_exclusive_group()
     record.add_argument("--history", help="history database URL or SQLite file "
-                        "(default: <out>/driftscope_history.db)")
+                        "(default: <out>/driftscope_history.db, or in the folder above "
+                        "per-run folders such as runs/2026-01-05)")
     record.add_argument("--no-history", action="store_true", help="do not record the round")
     run.add_argument("--history-init", dest="history_init", action="store_true",
                      help="add driftscope's tables to an existing database that holds other "
@@ -106,13 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     hist = sub.add_parser("history", help="print the recorded rounds")
     hist.add_argument("--history", help="history database URL or SQLite file "
-                      "(default assets/driftscope_history.db)")
+                      "(default assets/driftscope_history.db, where 'driftscope run' records "
+                      "with the default --out)")
     hist.add_argument("--feature", help="show this feature's series")
     hist.add_argument("--last", type=int, help="only the last N rounds")
     hist.add_argument("--format", choices=["table", "json", "csv"], default="table")
 
     dash = sub.add_parser("dashboard", help="start the Streamlit dashboard")
-    dash.add_argument("--history", help="history database URL or SQLite file")
+    dash.add_argument("--history", help="history database URL or SQLite file (default: "
+                      "where a round written into --assets is recorded)")
     dash.add_argument("--port", type=int, default=8501)
     dash.add_argument("--host", default="127.0.0.1")
     dash.add_argument("--refresh", type=int, default=30, help="seconds between refreshes")
@@ -131,7 +134,11 @@ def _overrides(ns: argparse.Namespace, extra: Sequence[str] = ()) -> dict[str, A
 
 
 def _default_history(out: str) -> str:
-    return str(Path(out) / "driftscope_history.db")
+    """The history a round written into ``out`` records into when none is named (see
+    :func:`driftscope.outputs.writer.default_history_path`)."""
+    from driftscope.outputs.writer import default_history_path
+
+    return str(default_history_path(out))
 
 
 def _summary(result: Any, out: Path, html: bool = True) -> str:
@@ -154,9 +161,17 @@ def _summary(result: Any, out: Path, html: bool = True) -> str:
                  key=lambda f: (-f.status.rank, -f.metrics.psi))[:5]
     for f in top:
         lines.append(f"  - {name(f.name)}: {f.status.value} (PSI {f.metrics.psi:.3f})")
-    if result.prediction is not None:
-        lines.append(f"  prediction: {result.prediction.status.value} "
-                     f"(PSI {result.prediction.metrics.psi:.3f})")
+    # the prediction's verdict: the score of the positive class, else (multiclass without
+    # one) the predicted classes and each class's probability, the worst of them
+    shown = [c for c in (result.prediction,) if c is not None] or [
+        c for c in (result.predicted_class, *getattr(result, "class_probabilities", ()))
+        if c is not None]
+    if shown:
+        worst = max(shown, key=lambda c: (c.status.rank, c.metrics.psi))
+        judged = "not judged, " if worst.reason.startswith("Not judged") else ""
+        what = "" if worst is result.prediction else f"{name(worst.name)}, "
+        lines.append(f"  prediction: {worst.status.value} "
+                     f"({what}{judged}PSI {worst.metrics.psi:.3f})")
     if result.performance is not None:
         lines.append(f"  performance: {result.performance.status.value}")
     lines.append(f"  {p(result.recommendation, 1000)}")
@@ -177,10 +192,11 @@ class _History:
 
     def __init__(self, ns: argparse.Namespace, out: str) -> None:
         self.url = None if ns.no_history else (ns.history or _default_history(out))
+        self.default = ns.history is None  # then it is in out or a folder above it
         self.init = bool(getattr(ns, "history_init", False))
         self.out = Path(out)
         self.store: Any = None
-        if self.url is not None and "://" not in self.url:
+        if self.url is not None and "://" not in self.url and not self.default:
             folder = Path(self.url).expanduser().parent
             if not folder.is_dir() and folder.resolve() != Path(out).resolve():
                 raise UsageError(f"driftscope run: --history {self.url}: the folder {folder} "
@@ -192,9 +208,10 @@ class _History:
         if self.store is None:
             from driftscope.outputs.history import HistoryStore
 
-            if "://" not in self.url and Path(self.url).expanduser().parent.resolve() == \
-                    self.out.resolve():
-                self.out.mkdir(parents=True, exist_ok=True)  # the default place, next to assets
+            if "://" not in self.url and (self.default or Path(self.url).expanduser().parent
+                                          .resolve() == self.out.resolve()):
+                # the default place: --out, or the folder holding per-run --out folders
+                Path(self.url).expanduser().parent.mkdir(parents=True, exist_ok=True)
             self.store = HistoryStore(self.url, init=self.init)
         self.store.record(result)
 
@@ -237,12 +254,9 @@ class _History:
 
 def cmd_run(ns: argparse.Namespace) -> int:
     from driftscope.config.loader import load_config
-    from driftscope.errors import InputError
-    from driftscope.inputs.chunking import split_table
-    from driftscope.inputs.readers import read_table
     from driftscope.outputs.writer import write_outputs
-    from driftscope.pipeline import Artifacts, build_baseline, run
-    from driftscope.result import Finding, Severity
+    from driftscope.pipeline import run
+    from driftscope.result import Severity
 
     cfg = load_config(ns.config, _overrides(ns, ("current", "baseline", "out", "fail_on",
                                                  "plots", "plot_limit", "plot_features", "html")))
@@ -258,54 +272,26 @@ def cmd_run(ns: argparse.Namespace) -> int:
     out = Path(cfg.out)
     try:
         if ns.chunk_by is not None or ns.chunk_size is not None:
-            table = read_table(cfg.current)
-            chunks, left_out = split_table(table, ns.chunk_by, cfg.timestamp_column,
-                                           ns.chunk_size)
-            if not chunks:
-                raise InputError(f"{cfg.current}: no row has a time in column "
-                                 f"{cfg.timestamp_column!r}; nothing to split by {ns.chunk_by}")
-            if left_out and not ns.quiet:
-                col = repr(cfg.timestamp_column)
-                print(f"driftscope: 1 row has no value in {col} and belongs to no period; it "
-                      "was left out" if left_out == 1 else
-                      f"driftscope: {left_out} rows have no value in {col} and belong to no "
-                      "period; they were left out")
-            art = Artifacts.load(cfg)
-            baseline: Any = cfg.baseline
-            if baseline is None:
-                progress = _progress(cfg)
-                baseline = build_baseline(cfg.reference, cfg, art, progress)
-                progress.close()
-            results = []
-            for i, (label, chunk) in enumerate(chunks, 1):
-                # each chunk is a whole round: recorded before the next one reads the history
-                result = run(current=chunk, config=cfg, baseline=baseline,
-                             history=history.past(), source=f"{cfg.current} [{label}]")
-                if left_out:  # the record of every chunk round says what was left out
-                    result = dataclasses.replace(result, findings=(*result.findings, Finding(
-                        column=cfg.timestamp_column, message=(
-                            f"{left_out} row(s) of {cfg.current} have no time in "
-                            f"{cfg.timestamp_column!r} and belong to no period; they were "
-                            "left out of every chunk"))))
-                if i < len(chunks):
-                    history.record(result)
-                results.append((label, result))
-                if not ns.quiet:
-                    print(f"driftscope: chunk {i}/{len(chunks)} {_printable(label)}: "
-                          f"{result.status.value} ({chunk.num_rows} rows)")
-            result = _write(write_outputs, results[-1][1], out, cfg, history)
-            reached = Severity.worst(r.status for _, r in results)
-            worst = next(i for i, (_, r) in enumerate(results, 1) if r.status is reached)
-            what = f"chunk {worst}/{len(results)} {results[worst - 1][0]}"
+            backfill = _backfill(ns, cfg, out, history)
+            reached = backfill.status
+            worst = backfill.worst
+            what = f"chunk {worst.index}/{len(backfill.rounds)} {_printable(worst.chunk.label)}"
+            summary = _backfill_summary(backfill, out, cfg.html)
         else:
-            result = _write(write_outputs, run(config=cfg, history=history.past()), out, cfg,
-                            history)
-            reached = result.status
+            with _writing(out):
+                written = write_outputs(run(config=cfg, history=history.past()), out, cfg,
+                                        history if history.url is not None else None)
+            reached = written.result.status
             what = "round"
+            summary = _summary(written.result, out, cfg.html)
     finally:
         history.close()
     if not ns.quiet:
-        print(_summary(result, out, cfg.html))
+        print(summary)
+        if history.url is not None:
+            from driftscope.outputs.history import mask_url
+
+            print(f"  history: {_printable(mask_url(history.url))}")
     if cfg.fail_on is not None:  # with chunks: the worst chunk decides
         level = Severity.WARNING if cfg.fail_on == "warning" else Severity.CRITICAL
         if reached.rank >= level.rank:
@@ -313,6 +299,75 @@ def cmd_run(ns: argparse.Namespace) -> int:
                   f"{cfg.fail_on}: exit {EXIT_FAIL_ON}", file=sys.stderr)
             return EXIT_FAIL_ON
     return EXIT_OK
+
+
+def _backfill(ns: argparse.Namespace, cfg: Any, out: Path, history: _History) -> Any:
+    """``--chunk-by`` / ``--chunk-size``: every chunk a round with its own report under
+    ``<out>/chunks/``, then the top-level report (see :mod:`driftscope.backfill`)."""
+    from driftscope.backfill import plan_backfill, run_backfill
+    from driftscope.inputs.readers import read_table
+    from driftscope.pipeline import Artifacts, build_baseline
+
+    plan = plan_backfill(read_table(cfg.current), ns.chunk_by, cfg.timestamp_column,
+                         ns.chunk_size, str(cfg.current))
+    if not ns.quiet:
+        if plan.left_out:
+            col = repr(cfg.timestamp_column)
+            print(f"driftscope: 1 row has no value in {col} and belongs to no period; it "
+                  "was left out" if plan.left_out == 1 else
+                  f"driftscope: {plan.left_out} rows have no value in {col} and belong to no "
+                  "period; they were left out")
+        for chunk in plan.chunks:
+            if chunk.merged:
+                parts = " + ".join(f"{label} ({rows} rows)" for label, rows in chunk.parts)
+                print(f"driftscope: {_printable(parts)} run as one chunk "
+                      f"{_printable(chunk.label)}: a chunk with fewer than half the rows of "
+                      "the median chunk is merged into its smaller neighbour")
+    art = Artifacts.load(cfg)
+    baseline: Any = cfg.baseline
+    if baseline is None:
+        progress = _progress(cfg)
+        baseline = build_baseline(cfg.reference, cfg, art, progress)
+        progress.close()
+
+    def said(done: Any, total: int) -> None:
+        if not ns.quiet:
+            print(f"driftscope: chunk {done.index}/{total} {_printable(done.chunk.label)}: "
+                  f"{done.result.status.value} ({done.chunk.table.num_rows} rows)")
+
+    with _writing(out):
+        return run_backfill(plan, cfg, out, baseline=baseline,
+                            history=history if history.url is not None else None,
+                            read_history=history.past, source=str(cfg.current), on_chunk=said)
+
+
+def _backfill_summary(backfill: Any, out: Path, html: bool) -> str:
+    """The terminal summary of a backfill: the verdict of the worst chunk first, with its
+    details and report, then where the latest chunk and every chunk's report are."""
+    from driftscope.outputs.text import printable as p
+    from driftscope.result import Severity
+
+    rounds = backfill.rounds
+    n = len(rounds)
+    counts = {level: sum(r.result.status is level for r in rounds) for level in Severity}
+    by = backfill.top.result.backfill
+    how = f" by {by.chunk_by}" if by.chunk_by else f" of {by.chunk_size} rows"
+    worst, latest = backfill.worst, rounds[-1]
+    lines = [f"driftscope: backfill of {n} chunk{'s' if n != 1 else ''}{how}: "
+             f"{backfill.status.value} (the worst chunk)",
+             f"  chunks: {counts[Severity.CRITICAL]} CRITICAL, {counts[Severity.WARNING]} "
+             f"WARNING, {counts[Severity.NORMAL]} NORMAL"]
+    block = _summary(worst.result, worst.written.folder, html).splitlines()
+    lines.append(f"  worst chunk {worst.index}/{n} {p(worst.chunk.label)}: "
+                 f"{worst.result.status.value}")
+    lines += ["  " + line for line in block[1:]]
+    lines.append(f"  latest chunk {n}/{n} {p(latest.chunk.label)}: "
+                 f"{latest.result.status.value}")
+    html_txt = f", {p(str(out / 'drift_report.html'), None)}" if html else ""
+    lines.append(f"  report: {p(str(out / 'drift_report.json'), None)}{html_txt} (the latest "
+                 f"chunk; lists and links all {n} chunk reports in "
+                 f"{p(str(out / 'chunks'), None)})")
+    return "\n".join(lines)
 
 
 def _printable(text: str) -> str:
@@ -336,11 +391,12 @@ def _given(ns: argparse.Namespace, key: str) -> str:
     return f"{key!r} in {ns.config}"
 
 
-def _write(write_outputs: Any, result: Any, out: Path, cfg: Any, history: _History) -> Any:
-    """Write the round's files and record it; a folder that cannot be written is the user's
-    to fix."""
+@contextlib.contextmanager
+def _writing(out: Path) -> Iterator[None]:
+    """Writing the round's files and recording it: a folder that cannot be written is the
+    user's to fix."""
     try:
-        return write_outputs(result, out, cfg, history if history.url is not None else None)
+        yield
     except OSError as err:
         where = err.filename or out
         raise UsageError(f"driftscope run: cannot write the report into {out} ({where}: "

@@ -51,7 +51,8 @@ class Severity(str, enum.Enum):
 _RANK = {"NORMAL": 0, "WARNING": 1, "CRITICAL": 2}
 
 FeatureType = Literal["numerical", "categorical"]
-Origin = Literal["raw", "engineered", "prediction", "predicted_class", "target"]
+Origin = Literal["raw", "engineered", "prediction", "predicted_class", "target",
+                 "class_probability"]
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,10 @@ class Bin:
     reference_share: float
     current_share: float
     psi_contribution: float
-    kind: Literal["range", "value", "category", "other", "unseen", "missing"] = "range"
+    kind: Literal["range", "value", "below", "between", "above", "category", "other", "unseen",
+                  "missing"] = "range"
+    """"below"/"between"/"above": values of a value-binned number the reference never had
+    ("unseen" is the single bin of reports written before these three)."""
 
 
 @dataclass(frozen=True)
@@ -133,12 +137,51 @@ class PerformanceMetric:
     status: Severity = Severity.NORMAL
 
 
+OMIT_WHEN_EMPTY = {"omit_when_empty": True}
+"""Field metadata: the field is left out of the JSON when None or empty (a field that only
+some rounds have, e.g. multiclass performance, so other rounds keep their exact shape)."""
+
+
+@dataclass(frozen=True)
+class ClassPerformance:
+    """One class of a multiclass model: precision, recall and F1 of that class (None where the
+    class was never predicted / never occurred), its labelled rows (``support``) and the rows
+    predicted as it. ``one_vs_rest``: for the positive class, the binary metrics of that class
+    against all others (accuracy, precision, recall, f1, roc_auc, log_loss, brier); never
+    compared with the model's baseline."""
+
+    precision: float | None
+    recall: float | None
+    f1: float | None = None
+    support: int = 0
+    predicted: int = 0
+    one_vs_rest: dict[str, float | None] | None = field(default=None, metadata=OMIT_WHEN_EMPTY)
+
+
+@dataclass(frozen=True)
+class ConfusionMatrix:
+    """Counts of labelled rows: ``counts[i][j]`` rows of true class ``labels[i]`` predicted as
+    ``labels[j]`` (the model's classes first, then labels that are not classes of the model)."""
+
+    labels: tuple[str, ...]
+    counts: tuple[tuple[int, ...], ...]
+
+
 @dataclass(frozen=True)
 class PerformanceResult:
     status: Severity
     reason: str
     metrics: dict[str, PerformanceMetric]
     labelled_rows: int = 0
+    per_class: dict[str, ClassPerformance] | None = field(default=None,
+                                                          metadata=OMIT_WHEN_EMPTY)
+    """Multiclass models only, keyed by class (the JSON of binary models is unchanged)."""
+    confusion_matrix: ConfusionMatrix | None = field(default=None, metadata=OMIT_WHEN_EMPTY)
+    """Multiclass models only."""
+
+    @property
+    def multiclass(self) -> bool:
+        return self.per_class is not None
 
 
 @dataclass(frozen=True)
@@ -181,6 +224,34 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class ChunkEntry:
+    """One chunk of a backfill, as the top-level report lists it."""
+
+    label: str
+    run_id: str
+    status: Severity
+    rows: int
+    path: str  # its drift_report.json, relative to the top-level report's folder
+    html: str | None = None  # its drift_report.html, likewise (None without HTML)
+    window_start: str | None = None
+    window_end: str | None = None
+
+
+@dataclass(frozen=True)
+class Backfill:
+    """A backfill: the current data split into chunks, each a whole round.
+
+    The report holding it shows the latest chunk; ``status`` is the worst chunk's and
+    ``worst`` names the first chunk with that status."""
+
+    status: Severity
+    worst: str
+    chunks: tuple[ChunkEntry, ...]
+    chunk_by: str | None = None  # day / week / month, or None for --chunk-size
+    chunk_size: int | None = None
+
+
+@dataclass(frozen=True)
 class RunResult:
     """Everything one monitoring round found. Frozen; round-trips through JSON."""
 
@@ -196,6 +267,11 @@ class RunResult:
     performance: PerformanceResult | None = None
     findings: tuple[Finding, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)
+    backfill: Backfill | None = None  # set on the top-level report of a backfill
+    class_probabilities: tuple[FeatureResult, ...] = field(default=(),
+                                                           metadata=OMIT_WHEN_EMPTY)
+    """Multiclass models: the drift of each class's probability (``prediction[<class>]``);
+    absent from the JSON of binary models."""
     schema_version: str = SCHEMA_VERSION
 
     # -- convenience -------------------------------------------------------------------
@@ -218,6 +294,24 @@ class RunResult:
         return (f"RunResult(status={self.status.value}, features={len(self.features)}"
                 f"{f' [{alerts}]' if alerts else ''}, run={self.run.id!r}, "
                 f"current={current.source!r} ({current.rows} rows))")
+
+    def to_pandas(self) -> Any:
+        """One row per monitored column (features, then prediction, predicted class and
+        target): name, origin, type, status, reason, plot and every metric as columns."""
+        import dataclasses
+
+        import pandas as pd
+
+        rows = []
+        for f in (*self.features, self.prediction, self.predicted_class, self.target):
+            if f is None:
+                continue
+            rows.append({"name": f.name, "origin": f.origin, "type": f.type,
+                         "status": f.status.value, "reason": f.reason, "plot": f.plot,
+                         **dataclasses.asdict(f.metrics)})
+        columns = ["name", "origin", "type", "status", "reason", "plot",
+                   *(x.name for x in dataclasses.fields(Metrics))]
+        return pd.DataFrame(rows, columns=columns)
 
     def _repr_html_(self) -> str:
         """Jupyter shows the HTML report inline."""
@@ -269,11 +363,16 @@ def check_schema_version(data: dict[str, Any]) -> None:
         )
 
 
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, (tuple, list, dict)) and not value)
+
+
 def _to_plain(obj: Any) -> Any:
     if isinstance(obj, enum.Enum):
         return obj.value
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: _to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        return {f.name: _to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                if not (f.metadata.get("omit_when_empty") and _empty(getattr(obj, f.name)))}
     if isinstance(obj, dict):
         return {str(k): _to_plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

@@ -46,6 +46,9 @@ FIELD_TESTS = {
     "fail_on": "test_fail_on",
     "plots": "test_plots",
     "plot_limit": "test_plot_limit",
+    "labels": "test_labels",
+    "reference_predictions": "test_reference_predictions_and_oof_folds",
+    "oof_folds": "test_reference_predictions_and_oof_folds",
     "html": "test_html",
     "progress": "test_progress",
     "workers": "test_workers",
@@ -110,6 +113,26 @@ FLAG_TESTS = {
         "--out": "test_baseline_then_run_equals_a_raw_run",
     },
 }
+
+
+# Fields inside a section (``section.field``) added since the registry above, with the test
+# (``module:test``) showing each one's effect; the section itself is covered in FIELD_TESTS.
+NESTED_FIELD_TESTS = {
+    "trend.min_level":
+        "tests.classify.test_history_policy:test_a_trend_needs_a_level_that_matters_trend_min_level",
+}
+
+
+def test_every_nested_field_named_has_an_effect_test() -> None:
+    import importlib
+
+    for dotted, where in NESTED_FIELD_TESTS.items():
+        section, name = dotted.split(".")
+        assert section in FIELD_TESTS
+        model = MonitoringConfig.model_fields[section].annotation
+        assert name in model.model_fields, dotted  # type: ignore[union-attr]
+        module, test = where.split(":")
+        assert callable(getattr(importlib.import_module(module), test, None)), where
 
 
 def _test_names() -> set[str]:

@@ -223,3 +223,118 @@ def test_no_html_removes_the_html_of_an_earlier_round(cli: Any, tmp_path: Path) 
     assert cli("run", "--reference", ref, "--current", cur, "--out", out, "--no-history",
                "--no-html").code == 0
     assert not (out / HTML_NAME).exists()  # it would describe another round than the JSON
+
+
+# -- what write_outputs returns; recording from Python -----------------------------------
+
+def test_write_outputs_returns_the_paths_it_wrote(tmp_path: Path) -> None:
+    import driftscope
+    from driftscope.config import MonitoringConfig
+
+    ref, a, _ = _frames(tmp_path)
+    result = driftscope.run(reference=ref, current=a, progress=False)
+    out = tmp_path / "assets"
+    written = driftscope.write_outputs(result, out)
+    assert isinstance(written, driftscope.WrittenOutputs)
+    assert written.json == out / JSON_NAME and written.html == out / HTML_NAME
+    assert written.snapshot == out / SNAPSHOT_NAME and written.folder == out
+    assert written.images and all(p.parent == out / "images" for p in written.images)
+    on_disk = {p for p in out.rglob("*") if p.is_file()}
+    assert set(written) == set(written.paths) == on_disk  # every file, and only those
+    # the result as written names its PNGs; nothing was recorded
+    assert {f"images/{p.name}" for p in written.images} == {
+        f.plot for f in written.result.features if f.plot}
+    assert written.recorded is False
+    bare = driftscope.write_outputs(result, tmp_path / "bare",
+                                    MonitoringConfig(plots="none", html=False))
+    assert bare.html is None and bare.images == ()
+    assert list(bare) == [tmp_path / "bare" / JSON_NAME, tmp_path / "bare" / SNAPSHOT_NAME]
+
+
+def test_recording_a_round_from_python_is_one_call(tmp_path: Path) -> None:
+    import driftscope
+
+    ref, a, b = _frames(tmp_path)
+    out, db = tmp_path / "assets", tmp_path / "assets" / "driftscope_history.db"
+    first = driftscope.run(reference=ref, current=a, progress=False)
+    written = driftscope.write_outputs(first, out, history=db)  # a file or a database URL
+    assert written.recorded
+    with driftscope.HistoryStore(db, create=False) as store:
+        assert store.run_ids() == [first.run.id]
+        second = driftscope.run(reference=ref, current=b, progress=False, history=store)
+        assert store.run_ids() == [first.run.id]  # run() reads the history, never records
+        driftscope.write_outputs(second, out, history=store)
+        assert store.run_ids() == [first.run.id, second.run.id]
+    assert driftscope.default_history_path(tmp_path / "runs" / "2026-01-05") == (
+        tmp_path / "runs" / "driftscope_history.db")
+    assert driftscope.default_history_path(out) == db
+
+
+def test_interrupted_chunk_folders_are_recovered_with_the_output_folder(tmp_path: Path) -> None:
+    chunk = tmp_path / "out" / "chunks" / "2026-W02"
+    (chunk / f"{STAGE_PREFIX}dead").mkdir(parents=True)
+    (chunk / f"{STAGE_PREFIX}dead" / "PLAN.json").write_text('{"run_id": "r1"}')
+
+    class Holds:
+        def record(self, result: Any) -> None:
+            raise AssertionError("recovery records nothing")
+
+        def contains(self, run_id: str) -> bool:
+            return False
+
+    assert recover_outputs(tmp_path / "out", Holds()) == []
+    assert list(chunk.iterdir()) == []  # not recorded: rolled back
+
+
+# -- a backfill killed at each step -------------------------------------------------------
+
+def _weekly(tmp_path: Path) -> tuple[Path, Path]:
+    rng = np.random.default_rng(4)
+    ref = pd.DataFrame({"x": rng.normal(size=600)})
+    days = np.repeat(["2026-01-05", "2026-01-12", "2026-01-19"], 200)
+    cur = pd.DataFrame({"x": rng.normal(size=600), "day": days})
+    cur.loc[cur["day"] == "2026-01-12", "x"] += 1.0
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    return tmp_path / "ref.csv", tmp_path / "cur.csv"
+
+
+def _backfill(out: Path, ref: Path, cur: Path, fault: str | None = None) -> int:
+    env = dict(os.environ)
+    env.pop(FAULT_ENV, None)
+    if fault:
+        env[FAULT_ENV] = fault
+    done = subprocess.run(
+        [sys.executable, "-m", "driftscope.cli", "run", "--reference", str(ref), "--current",
+         str(cur), "--out", str(out), "--quiet", "--chunk-by", "week", "--timestamp-column",
+         "day"], env=env, capture_output=True, text=True)
+    assert done.returncode in (0, -9), done.stderr
+    return done.returncode
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step", ["staged", "recorded", "committed",
+                                  f"published-{HTML_NAME}", "published"])
+def test_a_backfill_killed_at_any_step_leaves_whole_chunks(tmp_path: Path, step: str) -> None:
+    ref, cur = _weekly(tmp_path)
+    out = tmp_path / "out"
+    assert _backfill(out, ref, cur, fault=step) == -9  # killed while writing the first chunk
+    if (out / "driftscope_history.db").exists():
+        ids = _history_ids(out)
+        with HistoryStore(str(out / "driftscope_history.db"), create=False) as store:
+            recover_outputs(out, store)
+    else:  # killed before the first record: nothing to vouch for the staged chunk
+        ids = []
+        recover_outputs(out)
+    reports = sorted((out / "chunks").glob(f"*/{JSON_NAME}"))
+    assert len(reports) == len(ids) <= 1  # a chunk is in the history and shown, or neither
+    for path in reports:
+        run_id = json.loads(path.read_text("utf-8"))["run"]["id"]
+        html = (path.parent / HTML_NAME).read_text("utf-8")
+        assert run_id in ids and f"<code>{run_id}</code>" in html
+    assert not list(out.rglob(f"{STAGE_PREFIX}*"))
+    # the next backfill finishes the job: every chunk whole, the top-level report listing them
+    assert _backfill(out, ref, cur) == 0
+    top = json.loads((out / JSON_NAME).read_text("utf-8"))
+    assert [c["status"] for c in top["backfill"]["chunks"]] == ["NORMAL", "CRITICAL", "NORMAL"]
+    assert all((out / c["path"]).is_file() for c in top["backfill"]["chunks"])

@@ -8,7 +8,7 @@ round's columns (one family per kind of test), so sampling noise raises nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy import stats
@@ -27,9 +27,17 @@ def bh_adjust(pvalues: Sequence[float]) -> list[float]:
     return [float(v) for v in stats.false_discovery_control(arr, method="bh")]
 
 
-def _eq(p: float) -> str:
-    """'= 0.012' or '< 1e-300' (a p-value below the floating-point range)."""
-    return "< 1e-300" if p <= 0 else f"= {_fmt_p(p)}"
+PRINT_FLOOR = 1e-16
+"""The smallest p-value a reason prints from a formula (an exact or asymptotic test): below
+the double-precision epsilon the digits say nothing the test's own assumptions (independent
+rows) could back. p-values from draws print no lower than 1/draws (see ``_eq``)."""
+
+
+def _eq(p: float, floor: float = PRINT_FLOOR) -> str:
+    """'= 0.012', or '< 0.0005' below ``floor``: the smallest p-value the method resolves
+    (1/draws for one read off null draws, as PSI's; :data:`PRINT_FLOOR` for a formula)."""
+    floor = max(floor, PRINT_FLOOR)
+    return f"< {floor:.2g}" if p < floor else f"= {_fmt_p(p)}"
 
 
 def _fmt_p(p: float) -> str:
@@ -68,12 +76,13 @@ def classify_one(
         parts.append(
             f"PSI {psi:.3f} exceeds "
             f"{t.psi_warning if psi_level is Severity.WARNING else t.psi_critical:g} "
-            f"but is not significant (adjusted p {_eq(psi_p)} ≥ {alpha:g}, "
+            f"but is not significant (adjusted p {_eq(psi_p, comp.psi_pvalue_floor)} ≥ "
+            f"{alpha:g}, "
             f"{comp.current_rows} current rows): treated as sampling noise"
         )
     else:
         limit = t.psi_critical if psi_level is Severity.CRITICAL else t.psi_warning
-        sig = f", adjusted p {_eq(psi_p)}" if guard else ""
+        sig = f", adjusted p {_eq(psi_p, comp.psi_pvalue_floor)}" if guard else ""
         parts.append(f"PSI {psi:.3f} > {limit:g}{sig}")
         levels.append(psi_level)
 
@@ -149,6 +158,7 @@ def classify_one(
                                                              comp.bins.reference)
                                            if k != "missing" and r > 0]) == 1:
         findings.append("the column is constant in the reference")
+    findings.extend(comp.notes)  # about the data behind the numbers (rounded integers)
 
     status = Severity.worst(levels)
     reason = "; ".join(parts) + "."
@@ -194,6 +204,62 @@ def classify_columns(
     return out
 
 
+_MULTICLASS_NAMES = {"accuracy": "accuracy (over all classes)",
+                     "log_loss": "log_loss (over all classes)"}
+
+
+def _floor(metric: str) -> float:
+    """The smallest deterioration p-value ``metric``'s test resolves: 1/draws for one read
+    off bootstrap resamples, else the formula's floor."""
+    from driftscope.model.performance import BOOTSTRAP_METRICS, PVALUE_DRAWS
+
+    return 1.0 / PVALUE_DRAWS if metric in BOOTSTRAP_METRICS else PRINT_FLOOR
+
+
+def classify_schema_break(comp: ColumnComparison, reason: str, finding: str,
+                          origin: str = "raw") -> FeatureResult:
+    """A column the current data lacks or holds in a type that cannot be compared: CRITICAL
+    with ``reason``, whatever its metrics. The metrics and bins are the comparison of what
+    could be read (a missing column's current rows all missing, text that is not numbers as
+    missing), with unadjusted p-values: the column is outside the round's
+    Benjamini–Hochberg family."""
+    measured = ""
+    if comp.current_count > 0 and comp.values["psi"].value is not None:
+        psi = float(comp.values["psi"].value)
+        measured = f" Measured on the values that could be read: PSI {psi:.3f}."
+    return FeatureResult(
+        name=comp.name,
+        type=comp.type,  # type: ignore[arg-type]
+        status=Severity.CRITICAL,
+        reason=reason + measured,
+        metrics=comp.metrics(),
+        bins=comp.result_bins(),
+        origin=origin,  # type: ignore[arg-type]
+        distribution=comp.distribution,
+        findings=(finding,),
+    )
+
+
+def schema_break_advice(recommendation: str, breaks: Mapping[str, str]) -> str:
+    """The recommendation led by the repair of the data when columns are missing
+    (``breaks[name] == "missing"``) or changed type (any other kind): a retrain does not fix
+    a broken feed. ``recommendation`` is the one for the rest of the round."""
+    if not breaks:
+        return recommendation
+    parts = []
+    for missing in (True, False):
+        names = [n for n, k in breaks.items() if (k == "missing") is missing]
+        if names:
+            shown = ", ".join(clip(n) for n in names[:5]) + (", …" if len(names) > 5 else "")
+            verb = ("is missing" if len(names) == 1 else "are missing") if missing \
+                else "changed type"
+            parts.append(f"{shown} {verb}")
+    fix = f"Fix the current data first: {' and '.join(parts)} (see the findings)."
+    if recommendation.startswith("Nothing to do"):
+        return f"{fix} The rest of the round looks stable."
+    return f"{fix} Beyond that: {recommendation[0].lower()}{recommendation[1:]}"
+
+
 def classify_performance(
     values: dict[str, float | None],
     baseline: dict[str, float],
@@ -201,10 +267,15 @@ def classify_performance(
     labelled_rows: int,
     config: MonitoringConfig,
     baseline_source: str = "the metadata",
+    n_classes: int | None = None,
 ) -> PerformanceResult:
     """Status of each performance metric: relative drop against the baseline above
     ``performance.warning`` / ``performance.critical``, guarded by the one-sided p-value of a
-    real deterioration (BH over the metrics) so a small labelled batch raises no noise."""
+    real deterioration (BH over the metrics) so a small labelled batch raises no noise.
+
+    ``baseline`` holds only metrics of the same definition as ``values``
+    (:func:`driftscope.model.performance.comparable_baseline`); ``n_classes`` marks a
+    multiclass model, whose metrics the reason names as such."""
     from driftscope.model.metadata import PERFORMANCE_METRICS
     from driftscope.model.performance import relative_change
 
@@ -234,17 +305,20 @@ def classify_performance(
         metrics[name] = PerformanceMetric(current=cur_v, estimated=None, baseline=base_v,
                                           relative_change=change, status=lvl)
     status = Severity.worst(m.status for m in metrics.values())
+    rows = f"{n} labelled rows" + (f" ({n_classes} classes)" if n_classes else "")
     if not baseline:
-        reason = (f"Measured on {n} labelled rows; not compared: neither the metadata nor the "
-                  "reference data give a baseline.")
+        what = "a multiclass baseline" if n_classes else "a baseline"
+        reason = (f"Measured on {rows}; not compared: neither the metadata nor the "
+                  f"reference data give {what}.")
     elif raised:
         change, name = min(raised)
         m = metrics[name]
-        reason = (f"{name} is {-change:.1%} worse than its baseline from {baseline_source} "
-                  f"({m.current:.3f} vs {m.baseline:.3f}) on {n} labelled rows, a significant drop "
-                  f"(adjusted p {_eq(adjusted.get(name, 0.0))}).")
+        label = _MULTICLASS_NAMES.get(name, name) if n_classes else name
+        reason = (f"{label} is {-change:.1%} worse than its baseline from {baseline_source} "
+                  f"({m.current:.3f} vs {m.baseline:.3f}) on {rows}, a significant drop "
+                  f"(adjusted p {_eq(adjusted.get(name, 0.0), _floor(name))}).")
     else:
-        reason = (f"Measured on {n} labelled rows; no metric fell more than {t.warning:.0%} "
+        reason = (f"Measured on {rows}; no metric fell more than {t.warning:.0%} "
                   f"below its baseline from {baseline_source}")
         reason += (f" beyond sampling noise ({', '.join(noise)} dropped but not significantly)."
                    if noise else ".")

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import fnmatch
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 
 class _Frozen(BaseModel):
@@ -78,6 +85,10 @@ class TrendSettings(_Frozen):
     delta: float = Field(1.0, gt=0, description="allowed rise per round, in noise units")
     threshold: float = Field(12.0, gt=0, description="alarm level, in noise units")
     min_rise: float = Field(0.02, ge=0, description="smallest PSI rise worth a warning")
+    min_level: float = Field(
+        0.5, ge=0, le=1, description="a trend warns only once PSI is above this fraction of "
+        "the column's psi_warning (and significant on its own): the effect size besides the "
+        "change point")
 
 
 class PersistenceSettings(_Frozen):
@@ -114,7 +125,18 @@ class MonitoringConfig(_Frozen):
     )
     proba_column: str | None = None
     prediction_column: str | None = None
-    positive_class: str | None = None
+    positive_class: str | None = Field(
+        None, description="the class to monitor; a number or boolean is read as its text "
+        "(1, True), a raw label is translated through labels")
+    labels: dict[str, str] | None = Field(
+        None, description="raw target value -> model class, e.g. {bad: 1, good: 0}; applied "
+        "to the target before any performance (wins over the metadata's)")
+    reference_predictions: Literal["model", "out_of_fold"] = Field(
+        "model", description="reference predictions from the fitted model (model), or from "
+        "clones refitted K-fold on the labelled reference (out_of_fold): honest when the "
+        "reference is the training set")
+    oof_folds: int = Field(10, ge=2, le=50, description="folds for out_of_fold predictions "
+                           "(each clone is fit on (K-1)/K of the labelled reference)")
     timestamp_column: str | None = Field(
         None, description="time column: sets the round's window; never monitored as a feature"
     )
@@ -164,6 +186,27 @@ class MonitoringConfig(_Frozen):
     html: bool = True
     progress: Literal["auto", "always", "never"] = "auto"
     workers: int | None = Field(None, ge=1, description="threads for profiling; default CPUs")
+
+    @field_validator("positive_class", mode="before")
+    @classmethod
+    def _class_as_text(cls, v: Any) -> Any:
+        from driftscope.model.performance import label_text
+
+        return label_text(v) if isinstance(v, (bool, int, float)) else v
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _labels_as_text(cls, v: Any) -> Any:
+        from driftscope.model.performance import label_text
+
+        if not isinstance(v, dict):
+            return v
+        out = {}
+        for key, value in v.items():
+            if isinstance(value, (dict, list)) or value is None or key is None:
+                raise ValueError("each label maps to one class: {label: class, ...}")
+            out[label_text(key)] = label_text(value)
+        return out
 
     @model_validator(mode="after")
     def _ordered(self) -> MonitoringConfig:

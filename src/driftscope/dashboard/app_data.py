@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from driftscope.dashboard.app_text import clip
+from driftscope.dashboard.app_text import clip, unique
 from driftscope.outputs.history import PerformancePoint, RunSummary, SeriesPoint
 from driftscope.result import FeatureResult, RunResult, Severity
 
@@ -68,13 +68,40 @@ def runs_frame(summaries: Sequence[RunSummary]) -> pd.DataFrame:
             "prediction": s.prediction_status.value if s.prediction_status else None,
             "performance": s.performance_status.value if s.performance_status else None,
             "window": _window(s.window_start, s.window_end),
+            "window_start": s.window_start,
+            "window_end": s.window_end,
         }
         for i, s in enumerate(summaries)
     ]
-    frame = pd.DataFrame(rows)
-    if not frame.empty:
-        frame["time"] = pd.to_datetime(frame["started_at"], utc=True, errors="coerce")
+    return with_time(pd.DataFrame(rows))
+
+
+TIME_BASIS = "time basis"
+DATA_WINDOW, RUN_TIME = "data window", "run time"
+
+
+def with_time(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the time each round is drawn at: the middle of its data window (from
+    the timestamp column, ``window_start`` / ``window_end``) when it has one, else when it
+    ran (``started_at``); column ``time basis`` says which. A two-month backfill written in
+    seconds is thus spread over its two months. Unparseable times count as absent."""
+    if frame.empty:
+        return frame
+    ran = pd.to_datetime(frame["started_at"], utc=True, errors="coerce")
+    start = _utc(frame, "window_start")
+    end = _utc(frame, "window_end")
+    middle = start + (end - start) / 2
+    window = middle.fillna(start).fillna(end)
+    frame["time"] = window.fillna(ran)
+    frame[TIME_BASIS] = [DATA_WINDOW if pd.notna(t) else RUN_TIME for t in window]
     return frame
+
+
+def _utc(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+    values = frame[column].map(lambda v: v if isinstance(v, str) else None)
+    return pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
 
 
 def _window(start: str | None, end: str | None) -> str:
@@ -157,19 +184,29 @@ def series_frame(points: Sequence[SeriesPoint]) -> pd.DataFrame:
             "status": p.status.value,
             "psi": p.psi,
             **{k: v for k, v in p.metrics.items() if k != "psi"},
+            "window": _window(p.window_start, p.window_end),
+            "window_start": p.window_start,
+            "window_end": p.window_end,
         }
         for i, p in enumerate(points)
     ]
-    frame = pd.DataFrame(rows)
-    if not frame.empty:
-        frame["time"] = pd.to_datetime(frame["started_at"], utc=True, errors="coerce")
-    return frame
+    return with_time(pd.DataFrame(rows))
 
 
 def columns_of(result: RunResult) -> list[FeatureResult]:
     """The features of a round, then its prediction, predicted class and target."""
     extra = [c for c in (result.prediction, result.predicted_class, result.target) if c]
     return [*result.features, *extra]
+
+
+NOT_APPLICABLE = "—"
+"""Shown where a metric does not apply (KS of a categorical column), never "None"."""
+
+
+def not_applicable(value: float | None, pattern: str) -> str:
+    """A metric as text, or "—" where it does not apply: a number column would show a missing
+    value as "None". Fixed decimals keep the text sortable like the number (KS is in [0, 1])."""
+    return NOT_APPLICABLE if value is None else pattern.format(value)
 
 
 def features_table(
@@ -200,7 +237,7 @@ def features_table(
                 "Status": f.status.value,
                 "PSI": m.psi,
                 "PSI trend": trends.get(f.name, []),
-                "KS": m.ks_statistic,
+                "KS": not_applicable(m.ks_statistic, "{:.3f}"),
                 "Jensen–Shannon": m.jensen_shannon,
                 "Chi² p": m.chi2_pvalue,
                 "Missing (current)": m.missing_share_current,
@@ -263,11 +300,10 @@ def performance_frame(points: Sequence[PerformancePoint]) -> pd.DataFrame:
                             ("baseline", p.baseline)):  # fmt: skip
             if value is not None:
                 rows.append({"run": p.run_id, "started_at": p.started_at, "metric": p.metric,
-                             "kind": kind, "value": value, "status": p.status.value})  # fmt: skip
-    frame = pd.DataFrame(rows)
-    if not frame.empty:
-        frame["time"] = pd.to_datetime(frame["started_at"], utc=True, errors="coerce")
-    return frame
+                             "kind": kind, "value": value, "status": p.status.value,
+                             "window_start": p.window_start,
+                             "window_end": p.window_end})  # fmt: skip
+    return with_time(pd.DataFrame(rows))
 
 
 def find_plot(column: FeatureResult, assets_dir: Path) -> Path | None:
@@ -286,3 +322,86 @@ def find_plot(column: FeatureResult, assets_dir: Path) -> Path | None:
     except ValueError:
         return None
     return path if path.is_file() else None
+
+
+# -- performance (multiclass) ---------------------------------------------------------------
+BINARY_ONLY_METRICS = ("precision", "recall", "f1", "roc_auc", "brier")
+
+
+def predicted_classes(result: RunResult) -> int:
+    """How many classes the model predicted on the reference (from the predicted-class bins)."""
+    column = result.predicted_class
+    if column is None:
+        return 0
+    return sum(1 for b in column.bins if b.kind == "category" and b.reference_count > 0)
+
+
+def legacy_one_vs_rest(result: RunResult) -> bool:
+    """A multiclass round recorded by an earlier driftscope: it measured the positive class
+    one-vs-rest and compared those numbers with a baseline that describes all classes, so its
+    baseline comparison means nothing."""
+    perf = result.performance
+    return (perf is not None and perf.per_class is None and predicted_classes(result) > 2
+            and any(name in perf.metrics for name in BINARY_ONLY_METRICS))
+
+
+def performance_table(result: RunResult) -> list[dict[str, Any]]:
+    """The round's performance metrics; a comparison of different definitions (see
+    :func:`legacy_one_vs_rest`) is left blank."""
+    perf = result.performance
+    if perf is None:
+        return []
+    legacy = legacy_one_vs_rest(result)
+    return [
+        {
+            "Metric": clip(name) + (" (one-vs-rest)" if legacy else ""),
+            "Current": metric.current,
+            "Estimated": metric.estimated,
+            "Baseline": None if legacy else metric.baseline,
+            "Change vs baseline": None if legacy else metric.relative_change,
+            "Status": metric.status.value,
+        }
+        for name, metric in perf.metrics.items()
+    ]
+
+
+def per_class_frame(result: RunResult) -> pd.DataFrame:
+    """Per-class precision, recall and F1 of a multiclass round (empty otherwise)."""
+    perf = result.performance
+    if perf is None or not perf.per_class:
+        return pd.DataFrame()
+    return pd.DataFrame([
+        {"Class": clip(c), "Labelled rows": v.support, "Predicted": v.predicted,
+         "Precision": v.precision, "Recall": v.recall, "F1": v.f1}
+        for c, v in perf.per_class.items()
+    ])
+
+
+def one_vs_rest_frame(result: RunResult) -> tuple[str | None, pd.DataFrame]:
+    """The positive class of a multiclass round and its one-vs-rest metrics."""
+    perf = result.performance
+    for c, v in ((perf.per_class or {}) if perf is not None else {}).items():
+        if v.one_vs_rest:
+            return c, pd.DataFrame([{"Metric": k, "Value": x} for k, x in v.one_vs_rest.items()])
+    return None, pd.DataFrame()
+
+
+def confusion_frame(result: RunResult) -> pd.DataFrame:
+    """The confusion matrix: one row per true class, one column per predicted class."""
+    perf = result.performance
+    cm = perf.confusion_matrix if perf is not None else None
+    if cm is None:
+        return pd.DataFrame()
+    labels = unique([clip(label) for label in cm.labels])
+    return pd.DataFrame([list(row) for row in cm.counts], columns=labels,
+                        index=pd.Index(labels, name="true \\ predicted"))
+
+
+def class_probability_frame(result: RunResult) -> pd.DataFrame:
+    """The drift of each class's probability in a multiclass round."""
+    return pd.DataFrame([
+        {"Column": clip(c.name), "Status": c.status.value, "PSI": c.metrics.psi,
+         "Adjusted p": c.metrics.psi_pvalue_adjusted, "KS": c.metrics.ks_statistic,
+         "Reason": clip(c.reason)}
+        for c in result.class_probabilities
+    ])

@@ -300,7 +300,8 @@ def features(ctx: Context) -> None:
             "PSI trend": st.column_config.LineChartColumn(
                 "PSI trend", help="PSI over the rounds in view", y_min=0.0
             ),
-            "KS": st.column_config.NumberColumn(format="%.3f"),
+            "KS": st.column_config.TextColumn(help="Kolmogorov–Smirnov statistic; — for "
+                                              "categorical columns, where it does not apply"),
             "Jensen–Shannon": st.column_config.NumberColumn(format="%.3f"),
             "Chi² p": st.column_config.NumberColumn(format="%.2g"),
             "Missing (current)": st.column_config.NumberColumn(format="percent"),
@@ -395,7 +396,7 @@ def model(ctx: Context) -> None:
     pred_points = ctx.store.series(last=ctx.config.rounds, origins=("prediction",))
     perf_points = ctx.store.performance_series(last=ctx.config.rounds)
     if result.prediction is None and result.performance is None and not pred_points \
-            and not perf_points:  # fmt: skip
+            and not perf_points and result.predicted_class is None:  # fmt: skip
         st.info(
             "No model results in the rounds in view: give `driftscope run` a model "
             "(`--model`) or a probability column to watch prediction drift, and labels or "
@@ -406,38 +407,60 @@ def model(ctx: Context) -> None:
     st.markdown("### Prediction drift")
     if result.prediction is not None:
         _column_view(ctx, result.prediction, "prediction", heading="####")
+    elif result.class_probabilities and result.predicted_class is not None:
+        # a multiclass model without a positive class: no single score to follow
+        _column_view(ctx, result.predicted_class, "predicted_class", heading="####")
     else:
         st.info("This round has no prediction drift (no model or probability column).")
+    if result.class_probabilities:
+        st.markdown("#### Probability of each class")
+        st.dataframe(data.class_probability_frame(result), hide_index=True, width="stretch")
 
     st.markdown("### Performance")
     perf = result.performance
     if perf is not None:
         st.markdown(f"{data.badge(perf.status)} {md(perf.reason)}")
-        rows = [
-            {
-                "Metric": clip(name),
-                "Current": metric.current,
-                "Estimated": metric.estimated,
-                "Baseline": metric.baseline,
-                "Change vs baseline": metric.relative_change,
-                "Status": metric.status.value,
-            }
-            for name, metric in perf.metrics.items()
-        ]
         st.dataframe(
-            rows,
+            data.performance_table(result),
             hide_index=True,
             width="stretch",
             column_config={"Change vs baseline": st.column_config.NumberColumn(format="percent")},
         )
+        if data.legacy_one_vs_rest(result):
+            st.caption(
+                "This round was recorded by an earlier driftscope, which measured this "
+                "multiclass model one-vs-rest for its positive class and compared those numbers "
+                "with a baseline that describes all classes; that comparison is not shown. "
+                "Later rounds report multiclass metrics."
+            )
         if perf.labelled_rows:
             st.caption(f"{perf.labelled_rows:,} labelled rows in this round.")
+        if perf.per_class:
+            _multiclass_performance(result)
     else:
         st.info("This round has no performance (no labels and no estimate).")
     frame = data.performance_frame(perf_points)
     if not frame.empty:
         st.markdown("**Performance over time**")
         st.altair_chart(charts.performance_chart(frame), width="stretch")
+
+
+def _multiclass_performance(result: RunResult) -> None:
+    """Per-class metrics, the positive class's one-vs-rest numbers, the confusion matrix."""
+    st.caption(
+        "Multiclass model: accuracy and log loss are over all classes, macro F1 averages the "
+        "per-class F1, weighted F1 weights it by each class's labelled rows; each is compared "
+        "only with a baseline of the same definition."
+    )
+    st.markdown("**Per class**")
+    st.dataframe(data.per_class_frame(result), hide_index=True, width="stretch")
+    positive, ovr = data.one_vs_rest_frame(result)
+    if positive is not None:
+        st.markdown(f"**One-vs-rest: class {md(positive)}** (per-class values, not compared "
+                    "with the baseline)")
+        st.dataframe(ovr, hide_index=True, width="stretch")
+    st.markdown("**Confusion matrix** (rows: true class, columns: predicted class)")
+    st.dataframe(data.confusion_frame(result), width="stretch")
 
 
 def _fmt(value: float | None, pattern: str = "{:.4f}") -> str:

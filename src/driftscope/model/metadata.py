@@ -18,7 +18,8 @@ from driftscope.safe_yaml import (
     shorten_words,
 )
 
-PERFORMANCE_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "brier")
+PERFORMANCE_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "brier",
+                       "macro_f1", "weighted_f1")
 
 
 class ModelMetadata(BaseModel):
@@ -31,13 +32,32 @@ class ModelMetadata(BaseModel):
     trained_at: str | None = None
     target: str | None = None
     positive_class: str | None = None
+    labels: dict[str, str] | None = None
     features: list[str] | None = None
     baseline: dict[str, float] = Field(default_factory=dict)
 
-    @field_validator("version", "trained_at", "positive_class", mode="before")
+    @field_validator("version", "trained_at", mode="before")
     @classmethod
     def _text(cls, v: Any) -> Any:
         return None if v is None else str(v)
+
+    @field_validator("positive_class", mode="before")
+    @classmethod
+    def _class_text(cls, v: Any) -> Any:
+        from driftscope.model.performance import label_text
+
+        return label_text(v) if isinstance(v, (bool, int, float)) else v
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _labels_text(cls, v: Any) -> Any:
+        from driftscope.model.performance import label_text
+
+        if not isinstance(v, dict):
+            return v
+        if any(isinstance(x, (dict, list)) or x is None for x in (*v.keys(), *v.values())):
+            raise ValueError("each label maps to one class: {label: class, ...}")
+        return {label_text(k): label_text(x) for k, x in v.items()}
 
     @field_validator("baseline")
     @classmethod

@@ -345,6 +345,8 @@ class PerformancePoint:
     baseline: float | None
     relative_change: float | None
     status: Severity
+    window_start: str | None = None
+    window_end: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""
@@ -1067,9 +1069,9 @@ class HistoryStore:
 
         t = _schema.tables()
         runs, perf = t["runs"], t["performance"]
-        query = select(perf, runs.c.run_id, runs.c.started_at).join(
-            runs, runs.c.seq == perf.c.run_seq
-        )
+        query = select(
+            perf, runs.c.run_id, runs.c.started_at, runs.c.window_start, runs.c.window_end
+        ).join(runs, runs.c.seq == perf.c.run_seq)
         if metric is not None:
             query = query.where(perf.c.metric == metric)
         if last is not None:
@@ -1092,6 +1094,8 @@ class HistoryStore:
                 baseline=row["baseline"],
                 relative_change=row["relative_change"],
                 status=Severity(row["status"]),
+                window_start=row["window_start"],
+                window_end=row["window_end"],
             )
             for row in rows
         ]

@@ -63,6 +63,8 @@ def render_html(result: RunResult) -> str:
             ("Prediction", result.prediction),
             ("Predicted class", result.predicted_class),
             ("Target", result.target),
+            *((f"Probability of class {col.name[len('prediction['):-1]}", col)
+              for col in result.class_probabilities),
         )
         if col is not None
     ]
@@ -77,7 +79,9 @@ def render_html(result: RunResult) -> str:
         features=[views[id(col)] for col in columns],
         outputs=[(title, views[id(col)]) for title, col in outputs],
         performance=_performance_rows(result),
+        multiclass=_multiclass_view(result),
         findings=_findings(result),
+        chunks=_chunks(result),
         settings=_settings(result.settings),
         geo=_GEOMETRY,
         css=Markup(_asset("report.css")),
@@ -296,7 +300,8 @@ _CONTRIB_X, _CONTRIB_W = 575.0, 85.0
 def _bar_chart(bins: tuple[Bin, ...]) -> BarChart:
     shown = list(bins)
     if len(shown) > _MAX_BARS:
-        keep = {i for i, b in enumerate(bins) if b.kind in ("missing", "unseen", "other")}
+        keep = {i for i, b in enumerate(bins)
+                if b.kind in ("missing", "unseen", "other", "below", "between", "above")}
         for i in sorted(range(len(bins)), key=lambda i: -abs(bins[i].psi_contribution)):
             if len(keep) >= _MAX_BARS:
                 break
@@ -449,10 +454,120 @@ def _performance_rows(result: RunResult) -> list[tuple[str, Any]]:
     return sorted(result.performance.metrics.items())
 
 
+_CHUNK_PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*"
+                         r"\.(html|json)")
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    """One chunk of a backfill in the chunk table."""
+
+    label: str
+    status: str
+    rows: int
+    window: str
+    href: str | None  # its HTML report (else its JSON), relative; None when not a safe path
+    worst: bool
+    shown: bool  # the chunk this page shows
+
+
+def _chunks(result: RunResult) -> list[ChunkRow]:
+    """The chunks of a backfill, in time order (empty for a single round)."""
+    if result.backfill is None:
+        return []
+    rows = []
+    for c in result.backfill.chunks:
+        href = next((p for p in (c.html, c.path) if p and _CHUNK_PATH.fullmatch(p)
+                     and ".." not in p.split("/")), None)
+        window = (f"{_day(c.window_start)} → {_day(c.window_end)}"
+                  if c.window_start or c.window_end else "—")
+        rows.append(ChunkRow(c.label, Severity(c.status).value, c.rows, window, href,
+                             c.label == result.backfill.worst, c.run_id == result.run.id))
+    return rows
+
+
+def _day(when: str | None) -> str:
+    """A window bound for the chunk table: the date alone when the time is midnight."""
+    if not when:
+        return "…"
+    return when.removesuffix("T00:00:00") if len(when) == 19 else when
+
+
+_MAX_MATRIX = 30
+"""The HTML confusion matrix shows at most this many labels; the JSON holds them all."""
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    """One class in the per-class table."""
+
+    label: str
+    support: int
+    predicted: int
+    precision: float | None
+    recall: float | None
+    f1: float | None
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    count: int
+    share: float  # of the row (the true class's labelled rows)
+    diagonal: bool
+
+    @property
+    def shade(self) -> str:
+        """Cell background: stronger for a larger share of its row."""
+        alpha = round(0.08 + 0.55 * self.share, 3) if self.count else 0.0
+        hue = "46, 125, 50" if self.diagonal else "198, 40, 40"
+        return f"background-color: rgba({hue}, {alpha})"
+
+
+@dataclass(frozen=True)
+class MulticlassView:
+    """The multiclass part of the performance section."""
+
+    classes: int
+    rows: tuple[ClassRow, ...]
+    positive: str | None
+    one_vs_rest: tuple[tuple[str, float | None], ...]
+    labels: tuple[str, ...]
+    matrix: tuple[tuple[str, int, tuple[MatrixCell, ...]], ...]
+    matrix_hidden: int
+
+
+def _multiclass_view(result: RunResult) -> MulticlassView | None:
+    """Per-class precision / recall / F1, the positive class's one-vs-rest numbers and the
+    confusion matrix of a multiclass model; None for a binary one."""
+    perf = result.performance
+    if perf is None or perf.per_class is None:
+        return None
+    rows = tuple(ClassRow(str(c), v.support, v.predicted, v.precision, v.recall, v.f1)
+                 for c, v in perf.per_class.items())
+    positive = next((str(c) for c, v in perf.per_class.items() if v.one_vs_rest), None)
+    ovr = perf.per_class[positive].one_vs_rest if positive is not None else None
+    labels: tuple[str, ...] = ()
+    matrix: list[tuple[str, int, tuple[MatrixCell, ...]]] = []
+    hidden = 0
+    cm = perf.confusion_matrix
+    if cm is not None:
+        hidden = max(0, len(cm.labels) - _MAX_MATRIX)
+        labels = tuple(cm.labels[:_MAX_MATRIX])
+        for i, (label, counts) in enumerate(zip(labels, cm.counts)):
+            total = sum(counts)
+            cells = tuple(MatrixCell(int(n), n / total if total else 0.0, i == j)
+                          for j, n in enumerate(counts[:_MAX_MATRIX]))
+            matrix.append((label, total, cells))
+    return MulticlassView(
+        classes=len(rows), rows=rows, positive=positive, one_vs_rest=tuple((ovr or {}).items()),
+        labels=labels, matrix=tuple(matrix), matrix_hidden=hidden)
+
+
 def _findings(result: RunResult) -> list[tuple[str | None, str]]:
     """The round's findings, then each column's, each (column, message) pair once."""
     found: list[tuple[str | None, str]] = [(f.column, f.message) for f in result.findings]
-    extra = [result.prediction, result.predicted_class, result.target]
+    extra = [result.prediction, result.predicted_class, result.target,
+             *result.class_probabilities]
     for col in [*result.features, *(c for c in extra if c is not None)]:
         found.extend((col.name, message) for message in col.findings)
     return list(dict.fromkeys(found))

@@ -19,6 +19,10 @@ set or the new one — never JSON of one round with HTML, snapshot or PNGs of an
 round is being published, ``out/.driftscope-publishing`` exists; readers that find it know
 the set is being switched. Writers of one folder take turns (an advisory lock on the folder).
 
+A backfill writes each chunk's round into ``out/chunks/<label>/`` (JSON and HTML, no
+snapshot, no PNGs) by the same sequence, recording it in the history; then the top-level
+report into ``out``. Recovering ``out`` also recovers its chunk folders.
+
 The test suite kills the writer at each step through the environment variable
 ``DRIFTSCOPE_FAULT_AT`` (a step name); it has no other use.
 """
@@ -29,6 +33,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import re
 import shutil
 import signal
 import uuid
@@ -48,6 +53,7 @@ STAGE_PREFIX = ".driftscope-stage-"
 PLAN = "PLAN.json"
 COMMITTED = "COMMITTED"
 PUBLISHING = ".driftscope-publishing"
+CHUNKS = "chunks"  # out/chunks/<label>/: one folder per chunk of a backfill
 FAULT_ENV = "DRIFTSCOPE_FAULT_AT"
 
 
@@ -57,6 +63,31 @@ class Recorder(Protocol):
     def record(self, result: RunResult) -> None: ...
 
     def contains(self, run_id: str) -> bool: ...
+
+
+_PER_RUN_NAME = re.compile(r"[0-9][0-9_:TWZ+-]*")
+
+
+def default_history_path(out: str | os.PathLike[str]) -> Path:
+    """Where a round written into ``out`` is recorded when no history is named.
+
+    ``out/driftscope_history.db`` when that file exists (so a history keeps being used where
+    it is); else the same file in the nearest folder of ``out`` whose name is not a per-run
+    name. Per-run names are made of digits and date or time separators only (``2026-01-05``,
+    ``20260105T0800``, ``2026-W02``, ``42``, or ``2026/01/05`` as three folders), so rounds
+    written to ``runs/2026-01-05``, ``runs/2026-01-06``, ... share ``runs/driftscope_history.db``
+    and trends and persistence see every round. Other folders (``assets``, ``reports``) keep
+    their own history, as before.
+    """
+    from driftscope.outputs.history import HISTORY_FILENAME
+
+    folder = Path(out)
+    if (folder / HISTORY_FILENAME).exists():
+        return folder / HISTORY_FILENAME
+    while _PER_RUN_NAME.fullmatch(folder.name) and (folder.parent.name or
+                                                     not folder.parent.is_absolute()):
+        folder = folder.parent
+    return folder / HISTORY_FILENAME
 
 
 def _fault(step: str) -> None:
@@ -174,7 +205,8 @@ def _publish(stage: Path, out_dir: Path) -> None:
 
 
 def recover_outputs(out: str | os.PathLike[str], history: Recorder | None = None) -> list[str]:
-    """Finish or undo rounds whose writing was interrupted in ``out``.
+    """Finish or undo rounds whose writing was interrupted in ``out`` and in the chunk
+    folders of a backfill under it (``out/chunks/<label>``).
 
     Returns the run ids that were published by rolling forward.
     """
@@ -186,6 +218,18 @@ def recover_outputs(out: str | os.PathLike[str], history: Recorder | None = None
 
 
 def _recover(out_dir: Path, history: Recorder | None) -> list[str]:
+    done = _recover_folder(out_dir, history)
+    chunks = out_dir / CHUNKS
+    if chunks.is_dir() and not chunks.is_symlink():
+        for folder in sorted(chunks.iterdir()):
+            if folder.is_dir() and not folder.is_symlink() and \
+                    any(folder.glob(f"{STAGE_PREFIX}*")):
+                with _locked(folder):
+                    done += _recover_folder(folder, history)
+    return done
+
+
+def _recover_folder(out_dir: Path, history: Recorder | None) -> list[str]:
     done: list[str] = []
     for stage in sorted(out_dir.glob(f"{STAGE_PREFIX}*")):
         if not stage.is_dir() or stage.is_symlink():
@@ -208,14 +252,65 @@ def _recover(out_dir: Path, history: Recorder | None) -> list[str]:
     return done
 
 
+@dataclasses.dataclass(frozen=True)
+class WrittenOutputs:
+    """What :func:`write_outputs` put in place; iterating over it gives the paths."""
+
+    folder: Path
+    json: Path
+    html: Path | None
+    snapshot: Path | None
+    images: tuple[Path, ...]
+    result: RunResult  # the round as written: PNG names attached, a plot-budget finding added
+    recorded: bool  # whether the round was recorded in a history
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """Every file written: the JSON, the HTML, the snapshot, then the PNGs."""
+        return (*(p for p in (self.json, self.html, self.snapshot) if p is not None),
+                *self.images)
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self.paths)
+
+
 def write_outputs(result: RunResult, out: str | os.PathLike[str],
                   config: MonitoringConfig | None = None,
-                  history: Recorder | None = None) -> RunResult:
-    """Write JSON, HTML, PNGs and the dashboard snapshot, and record the round in
-    ``history`` (when given) as one unit; return the result with plot names.
+                  history: Recorder | str | os.PathLike[str] | None = None, *,
+                  snapshot: bool = True) -> WrittenOutputs:
+    """Write JSON, HTML, PNGs and the dashboard snapshot into ``out``, and record the round
+    in ``history`` (when given) as one unit; return what was written.
+
+    Parameters
+    ----------
+    result : RunResult
+        The round, as :func:`driftscope.run` returned it.
+    out : path-like
+        The output folder (created when missing).
+    config : MonitoringConfig, optional
+        ``plots``, ``plot_features``, ``plot_limit`` and ``html`` are read from it.
+    history : HistoryStore, str or path-like, optional
+        Where to record the round: a store, or a database URL or SQLite file (opened and
+        closed here). ``driftscope.run(history=store)`` only reads earlier rounds; this call
+        records the new one, before any file is put in place. None records nothing.
+    snapshot : bool
+        Write the dashboard snapshot (``streamlit_dashboard_data.pkl``); the chunk folders of
+        a backfill have none.
+
+    Returns
+    -------
+    WrittenOutputs
+        The paths written (``.json``, ``.html``, ``.snapshot``, ``.images``, or iterate) and
+        the result as written (``.result``).
 
     See the module docstring for the publish sequence and what a crash leaves behind.
     """
+    if history is not None and isinstance(history, (str, os.PathLike)):
+        from driftscope.outputs.history import HistoryStore
+
+        Path(out).mkdir(parents=True, exist_ok=True)  # the history may go into it
+        with HistoryStore(os.fspath(history)) as store:
+            return write_outputs(result, out, config, store, snapshot=snapshot)
     cfg = config or MonitoringConfig()
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -224,7 +319,7 @@ def write_outputs(result: RunResult, out: str | os.PathLike[str],
         stage = out_dir / f"{STAGE_PREFIX}{uuid.uuid4().hex[:12]}"
         stage.mkdir()
         try:
-            result = _stage(result, stage, cfg)
+            result, plan = _stage(result, stage, cfg, snapshot)
             _fault("staged")
             if history is not None:
                 history.record(result)
@@ -236,10 +331,19 @@ def write_outputs(result: RunResult, out: str | os.PathLike[str],
         _fsync_dir(stage)
         _fault("committed")
         _publish(stage, out_dir)
-    return result
+    return WrittenOutputs(
+        folder=out_dir,
+        json=out_dir / JSON_NAME,
+        html=out_dir / HTML_NAME if HTML_NAME in plan["files"] else None,
+        snapshot=out_dir / SNAPSHOT_NAME if SNAPSHOT_NAME in plan["files"] else None,
+        images=tuple(out_dir / IMAGES / name for name in plan["images"]),
+        result=result,
+        recorded=history is not None,
+    )
 
 
-def _stage(result: RunResult, stage: Path, cfg: MonitoringConfig) -> RunResult:
+def _stage(result: RunResult, stage: Path, cfg: MonitoringConfig,
+           snapshot: bool = True) -> tuple[RunResult, dict[str, Any]]:
     targets, left_out = _plot_targets(result, cfg.plots, cfg.plot_features, cfg.plot_limit)
     if left_out:
         result = dataclasses.replace(
@@ -252,18 +356,20 @@ def _stage(result: RunResult, stage: Path, cfg: MonitoringConfig) -> RunResult:
         written = write_plots(result, stage / IMAGES, features=targets)
     result = attach_plots(result, written)
     validate_report(result.to_dict())
-    files = [JSON_NAME, SNAPSHOT_NAME]
+    files = [JSON_NAME]
     _write_file(stage / JSON_NAME, result.to_json())
     if cfg.html:
         from driftscope.outputs.html import render_html
 
         _write_file(stage / HTML_NAME, render_html(result))
         files.append(HTML_NAME)
-    from driftscope.outputs.snapshot import write_snapshot
+    if snapshot:
+        from driftscope.outputs.snapshot import write_snapshot
 
-    write_snapshot(result, stage / SNAPSHOT_NAME)
+        write_snapshot(result, stage / SNAPSHOT_NAME)
+        files.append(SNAPSHOT_NAME)
     plan: dict[str, Any] = {"run_id": result.run.id, "files": files,
                             "images": sorted(written.values()), "html": cfg.html}
     _write_file(stage / PLAN, json.dumps(plan))
     _fsync_dir(stage)
-    return result
+    return result, plan
