@@ -17,6 +17,8 @@ from driftscope.outputs.html import write_html
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.outputs.factories_extra import HOSTILE_NAMES, make_round, with_findings
 
+pytestmark = pytest.mark.browser
+
 ARGS = CHROMIUM_ARGS
 
 sync_api = pytest.importorskip(
