@@ -190,23 +190,16 @@ class MonitoringConfig(_Frozen):
     @field_validator("positive_class", mode="before")
     @classmethod
     def _class_as_text(cls, v: Any) -> Any:
-        from driftscope.model.performance import label_text
+        from driftscope.model.labels import class_as_text
 
-        return label_text(v) if isinstance(v, (bool, int, float)) else v
+        return class_as_text(v)
 
     @field_validator("labels", mode="before")
     @classmethod
     def _labels_as_text(cls, v: Any) -> Any:
-        from driftscope.model.performance import label_text
+        from driftscope.model.labels import labels_as_text
 
-        if not isinstance(v, dict):
-            return v
-        out = {}
-        for key, value in v.items():
-            if isinstance(value, (dict, list)) or value is None or key is None:
-                raise ValueError("each label maps to one class: {label: class, ...}")
-            out[label_text(key)] = label_text(value)
-        return out
+        return labels_as_text(v)
 
     @model_validator(mode="after")
     def _ordered(self) -> MonitoringConfig:

@@ -30,6 +30,22 @@ from driftscope.model.performance import label_text
 BINARY_CLASSES = ({"0", "1"}, {"False", "True"})
 
 
+def class_as_text(value: Any) -> Any:
+    """A positive class given as a number or boolean (YAML ``1``, ``true``) as its label text;
+    anything else unchanged (for a pydantic "before" validator)."""
+    return label_text(value) if isinstance(value, (bool, int, float)) else value
+
+
+def labels_as_text(value: Any) -> Any:
+    """A ``labels:`` mapping with every label and class as text (``{bad: 1}`` ->
+    ``{"bad": "1"}``); anything but a mapping unchanged (for a pydantic validator)."""
+    if not isinstance(value, dict):
+        return value
+    if any(isinstance(x, (dict, list)) or x is None for x in (*value.keys(), *value.values())):
+        raise ValueError("each label maps to one class: {label: class, ...}")
+    return {label_text(k): label_text(x) for k, x in value.items()}
+
+
 @dataclass(frozen=True)
 class LabelCoding:
     """Raw target value (as text) -> model class (as text)."""

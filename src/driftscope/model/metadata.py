@@ -44,20 +44,16 @@ class ModelMetadata(BaseModel):
     @field_validator("positive_class", mode="before")
     @classmethod
     def _class_text(cls, v: Any) -> Any:
-        from driftscope.model.performance import label_text
+        from driftscope.model.labels import class_as_text
 
-        return label_text(v) if isinstance(v, (bool, int, float)) else v
+        return class_as_text(v)
 
     @field_validator("labels", mode="before")
     @classmethod
     def _labels_text(cls, v: Any) -> Any:
-        from driftscope.model.performance import label_text
+        from driftscope.model.labels import labels_as_text
 
-        if not isinstance(v, dict):
-            return v
-        if any(isinstance(x, (dict, list)) or x is None for x in (*v.keys(), *v.values())):
-            raise ValueError("each label maps to one class: {label: class, ...}")
-        return {label_text(k): label_text(x) for k, x in v.items()}
+        return labels_as_text(v)
 
     @field_validator("baseline")
     @classmethod
