@@ -56,6 +56,7 @@ from driftscope.model.performance import (
 )
 from driftscope.model.predict import Predictions, logged_predictions, predict
 from driftscope.model.scoring import (
+    check_inferred_direction,
     check_logged,
     in_sample_evidence,
     labels_from,
@@ -150,6 +151,8 @@ class Side:
     """How the target's labels map onto the model's classes (the current side follows)."""
     categories: dict[str, list[Any]] = field(default_factory=dict)
     """Categorical dtypes restored for the model (the current side follows)."""
+    target_labels: np.ndarray | None = None
+    """The target as the data holds it (before ``coding``): target drift is in these terms."""
 
 
 def _prepare(table: pa.Table, cfg: MonitoringConfig, art: Artifacts, side: str,
@@ -199,7 +202,8 @@ def _prepare(table: pa.Table, cfg: MonitoringConfig, art: Artifacts, side: str,
         X, categories = restore_categoricals(X, art.model, dict(inh.get("categories") or {}))
         used_columns = [str(c) for c in X.columns]
         classes = model_classes(art.model, name)
-        coding = resolve_coding(raw_labels, classes, explicit, inherited_coding, positive)
+        coding = resolve_coding(raw_labels if side == "reference" else None, classes,
+                                explicit, inherited_coding, positive)
         positive = coding.translate(positive) if coding else positive
         labels = coding.apply(raw_labels) if coding and raw_labels is not None else raw_labels
         try:
@@ -219,15 +223,19 @@ def _prepare(table: pa.Table, cfg: MonitoringConfig, art: Artifacts, side: str,
                 raise
             # production data the model cannot score is a finding of the round, not bad input
             return Side(table=table, engineered=engineered, predictions=None, labels=labels,
-                        prediction_error=str(err), coding=coding, categories=categories)
+                        prediction_error=str(err), coding=coding, categories=categories,
+                        target_labels=raw_labels)
         if labels is not None and classes:
             messages += check_labels(labels, classes, side, target, "the model")
+        if coding is not None and coding.inferred and side == "reference" and labels is not None:
+            check_inferred_direction(labels, predictions, coding, positive)
     elif (cfg.proba_column or cfg.prediction_column) and frame is not None:
         logged = (frame[cfg.prediction_column] if cfg.prediction_column in frame.columns
                   else None)
         values = None if logged is None else sorted(
             {t for t in (label_text(v) for v in logged if not pd.isna(v)) if t is not None})
-        coding = resolve_coding(raw_labels, values, explicit, inherited_coding, positive)
+        coding = resolve_coding(raw_labels if side == "reference" else None, values,
+                                explicit, inherited_coding, positive)
         positive = coding.translate(positive) if coding else positive
         labels = coding.apply(raw_labels) if coding and raw_labels is not None else raw_labels
         predictions = logged_predictions(frame, cfg.proba_column, cfg.prediction_column,
@@ -244,7 +252,7 @@ def _prepare(table: pa.Table, cfg: MonitoringConfig, art: Artifacts, side: str,
             "from positive_class; set 'labels:' in the config to choose another mapping")))
     return Side(table=table, engineered=engineered, predictions=predictions, labels=labels,
                 findings=tuple(findings), model_columns=used_columns, coding=coding,
-                categories=categories)
+                categories=categories, target_labels=raw_labels)
 
 
 def _labels(table: pa.Table, target: str | None) -> np.ndarray | None:
@@ -291,9 +299,10 @@ def class_probability_name(cls: str) -> str:
 def _target_profile(side: Side, target: str | None) -> list[tuple[ColumnSpec, ColumnProfile]]:
     """The label distribution of the labelled rows: labels that have not arrived yet are not a
     shift of the labels (the round's findings count them)."""
-    if target is None or side.labels is None:
+    labels = side.target_labels if side.target_labels is not None else side.labels
+    if target is None or labels is None:
         return []
-    known = [v for v in side.labels if v is not None]
+    known = [v for v in labels if v is not None]
     if not known:
         return []
     return [(ColumnSpec(target, "categorical", "target"),
@@ -434,7 +443,9 @@ def build_baseline(
                   "categories": _plain_categories(side.categories),
                   "reference_predictions": cfg.reference_predictions,
                   "in_sample": in_sample,
-                  "reference_performance": reference_performance},
+                  "reference_performance": reference_performance,
+                  "reference_labelled_rows": (None if side.labels is None else
+                                              int(sum(v is not None for v in side.labels)))},
     )
 
 
@@ -587,12 +598,16 @@ def _compare_all(pairs: list[tuple[ColumnProfile, ColumnProfile]], cfg: Monitori
 
 
 def _performance(cur: Side, art: Artifacts, cfg: MonitoringConfig,
-                 reference_performance: dict[str, float] | None = None
+                 reference_performance: dict[str, float] | None = None,
+                 reference_rows: int | None = None
                  ) -> tuple[PerformanceResult | None, list[Finding]]:
+    """Performance of the labelled current rows against the metadata's baseline, else the
+    reference's own (measured on ``reference_rows`` labelled rows, whose sampling noise the
+    significance test then counts too)."""
     if cur.labels is None or cur.predictions is None:
         return None, []
     if _is_multiclass(cur):
-        return _multiclass_performance(cur, art, cfg, reference_performance)
+        return _multiclass_performance(cur, art, cfg, reference_performance, reference_rows)
     positive = _positive_class(cur, art, cfg)
     if positive is None:
         return None, [Finding(message="performance was not measured: the labels are not 0/1 "
@@ -600,8 +615,9 @@ def _performance(cur: Side, art: Artifacts, cfg: MonitoringConfig,
     values, n = compute_performance(cur.labels, cur.predictions.proba, cur.predictions.label,
                                     positive)
     baseline, source, findings = _comparable_baseline(art, reference_performance, False)
-    pvalues = deterioration_pvalues(cur.labels, cur.predictions.proba, cur.predictions.label,
-                                    positive, values, baseline, cfg.seed)
+    pvalues = deterioration_pvalues(
+        cur.labels, cur.predictions.proba, cur.predictions.label, positive, values, baseline,
+        cfg.seed, reference_rows=reference_rows if source == "the reference data" else None)
     return classify_performance(values, baseline, pvalues, n, cfg, source), findings
 
 
@@ -662,7 +678,8 @@ def _comparable_baseline(art: Artifacts, reference_performance: Mapping[str, Any
 
 
 def _multiclass_performance(cur: Side, art: Artifacts, cfg: MonitoringConfig,
-                            reference_performance: Mapping[str, Any] | None
+                            reference_performance: Mapping[str, Any] | None,
+                            reference_rows: int | None = None
                             ) -> tuple[PerformanceResult | None, list[Finding]]:
     """Multiclass metrics compared with a multiclass baseline; the positive class's
     one-vs-rest numbers, when one is named, reported with that class only."""
@@ -691,8 +708,9 @@ def _multiclass_performance(cur: Side, art: Artifacts, cfg: MonitoringConfig,
     if evaluation is None:
         return classify_performance({}, {}, {}, 0, cfg), []
     baseline, source, findings = _comparable_baseline(art, reference_performance, True)
-    pvalues = multiclass_deterioration_pvalues(evaluation, evaluation.values, baseline,
-                                               seed=cfg.seed)
+    pvalues = multiclass_deterioration_pvalues(
+        evaluation, evaluation.values, baseline, seed=cfg.seed,
+        reference_rows=reference_rows if source == "the reference data" else None)
     n_classes = len(p.classes) or len(evaluation.labels)
     result = classify_performance(evaluation.values, baseline, pvalues, evaluation.rows, cfg,
                                   source, n_classes=n_classes)
@@ -955,7 +973,8 @@ def run(
         prediction, predicted_class = (_not_judged(r) for r in (prediction, predicted_class))
         class_probabilities = [r for r in map(_not_judged, class_probabilities) if r]
     performance, perf_findings = _performance(
-        cur, art, cfg, None if in_sample else bl.settings.get("reference_performance"))
+        cur, art, cfg, None if in_sample else bl.settings.get("reference_performance"),
+        bl.settings.get("reference_labelled_rows"))
     suspect = None
     if not in_sample and bl.settings.get("reference_predictions", "model") == "model":
         prediction, predicted_class, class_probabilities, suspect = _unexplained_shift(

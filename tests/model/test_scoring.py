@@ -178,7 +178,7 @@ def test_labels_that_cannot_be_mapped_name_the_fix(cli: Any, credit: dict[str, P
                                                    tmp_path: Path) -> None:
     result, _ = _round(cli, credit, tmp_path / "o", "--model", credit["gb01"],
                        "--positive-class", "1")
-    assert result.code == 2 and "labels: {bad: 1, good: 0}" in result.err
+    assert result.code == 2 and "labels: {bad: <0 or 1>, good: <0 or 1>}" in result.err
 
 
 def test_label_coding_helpers() -> None:
@@ -306,3 +306,47 @@ def test_predictions_that_drift_while_no_input_does_are_at_most_a_warning() -> N
     moved = [make_feature("x", Severity.CRITICAL, psi=0.5), calm[1]]
     p, _, _, finding = _unexplained_shift(moved, pred, None, [])
     assert p.status is Severity.CRITICAL and finding is None  # the inputs explain it
+
+
+@pytest.mark.slow
+def test_a_positive_label_that_inverts_the_model_is_refused(cli: Any, credit: dict[str, Path],
+                                                            tmp_path: Path) -> None:
+    result, _ = _round(cli, credit, tmp_path / "o", "--model", credit["gb01"],
+                       "--positive-class", "good")
+    assert result.code == 2 and "worse than chance" in result.err
+    assert "--positive-class bad" in result.err
+
+
+def test_a_current_decision_coded_unlike_the_target_is_a_finding(cli: Any,
+                                                                 tmp_path: Path) -> None:
+    ref, cur = _logged(tmp_path)
+    frame = pd.read_csv(ref)
+    frame["decision"] = np.where(frame.decision == 1, "Yes", "No")  # the reference: as labels
+    frame.to_csv(ref, index=False)
+    result = cli("run", "--reference", ref, "--current", cur, "--out", tmp_path / "o",
+                 "--no-history", "--plots", "none", "--no-html", "--target", "churn",
+                 "--proba-column", "p", "--prediction-column", "decision",
+                 "--positive-class", "Yes")
+    assert result.code == 0, result.err
+    report = json.loads((tmp_path / "o" / "drift_report.json").read_text())
+    assert report["target"]["status"] == "NORMAL"  # the labels were not recoded
+    assert any("not a value of prediction column" in f["message"] for f in report["findings"])
+
+
+def test_sampling_noise_of_a_reference_baseline_and_few_positives() -> None:
+    from driftscope.model.performance import compute_performance, deterioration_pvalues
+
+    rng = np.random.default_rng(0)
+    n = 400
+    y = np.where(rng.random(n) < 0.3, "1", "0").astype(object)
+    proba = np.clip(np.where(y == "1", 0.65, 0.35) + rng.normal(0, 0.2, n), 0, 1)
+    pred = np.where(proba >= 0.5, "1", "0").astype(object)
+    values, _ = compute_performance(y, proba, pred, "1")
+    baseline = {"accuracy": values["accuracy"] + 0.04}
+    exact = deterioration_pvalues(y, proba, pred, "1", values, baseline)
+    noisy = deterioration_pvalues(y, proba, pred, "1", values, baseline, reference_rows=n)
+    assert noisy["accuracy"] > exact["accuracy"]  # the baseline's own noise counts
+    few = np.asarray(["0"] * (n - 3) + ["1"] * 3, dtype=object)
+    values, _ = compute_performance(y, proba, few, "1")
+    p = deterioration_pvalues(y, proba, few, "1", values, {"f1": 0.9, "precision": 0.9})
+    assert p["precision"] == 1.0 and p["f1"] == 1.0  # 3 positive predictions: not judged

@@ -99,6 +99,14 @@ def infer_coding(labels: NDArray[np.object_], classes: Iterable[str],
     return LabelCoding({positive: pos_class, other: neg_class}, inferred=True)
 
 
+def _example(foreign: list[str], classes: list[str]) -> str:
+    """The shape of the mapping to write: data values first, the model's classes to choose
+    from second (which goes with which is the user's to say)."""
+    choices = " or ".join(str(c) for c in classes[:3]) + (" or …" if len(classes) > 3 else "")
+    return ", ".join(f"{label}: <{choices}>" for label in foreign[:2]) + (
+        ", …" if len(foreign) > 2 else "")
+
+
 def check_labels(labels: NDArray[np.object_], classes: Iterable[str], side: str,
                  target: str | None, where: str) -> list[str]:
     """Messages about labels that are not classes of the model; raises when none is."""
@@ -109,9 +117,9 @@ def check_labels(labels: NDArray[np.object_], classes: Iterable[str], side: str,
         raise ArtifactError(
             f"the {side} target {quoted(target)} holds {', '.join(map(quoted, foreign[:5]))}, "
             f"none of which is a class of {where} ({', '.join(map(quoted, classes[:10]))}); "
-            "map them with 'labels: {<label>: <class>, ...}' in the config or the metadata "
-            "(e.g. labels: {bad: 1, good: 0}), or name the positive label with "
-            "--positive-class")
+            "map each value in the data to a model class with 'labels:' in the config or the "
+            f"metadata (labels: {{{_example(foreign, classes)}}}), or name the positive label "
+            "with --positive-class")
     if foreign:
         return [f"{side} labels {', '.join(map(quoted, foreign[:5]))} are not classes of "
                 f"{where} ({', '.join(map(quoted, classes[:10]))}); those rows count as wrong "

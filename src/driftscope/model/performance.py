@@ -36,6 +36,11 @@ BOOTSTRAP_METRICS = ("accuracy", "precision", "recall", "f1", "macro_f1", "weigh
 resolves no finer than 1 / PVALUE_DRAWS)."""
 
 
+MIN_POSITIVES = 10
+"""Precision, recall and F1 are judged only on batches with at least this many positive
+predictions (precision), positive labels (recall), or both (F1)."""
+
+
 def label_text(value: object) -> str | None:
     """A class label as text: None for missing, integral floats without '.0' (1.0 -> '1')."""
     if value is None or (isinstance(value, float) and value != value):
@@ -88,8 +93,7 @@ def compute_performance(
         if p is not None:
             both = 0 < y.sum() < len(y)
             out["roc_auc"] = float(skm.roc_auc_score(y, p)) if both else None
-            out["log_loss"] = float(skm.log_loss(y, np.clip(p, 1e-15, 1 - 1e-15),
-                                                 labels=[False, True]))
+            out["log_loss"] = float(skm.log_loss(y, p, labels=[False, True]))  # sklearn clips
             out["brier"] = float(skm.brier_score_loss(y, p))
     return out, n
 
@@ -105,9 +109,15 @@ def deterioration_pvalues(
     y_true: NDArray[np.object_], proba: NDArray[np.float64] | None,
     label: NDArray[np.object_] | None, positive_class: str,
     values: dict[str, float | None], baseline: dict[str, float], seed: int = 0,
-    draws: int = PVALUE_DRAWS,
+    draws: int = PVALUE_DRAWS, reference_rows: int | None = None,
 ) -> dict[str, float]:
     """One-sided p-values that each metric is truly worse than its baseline.
+
+    ``reference_rows``: the baseline was measured on that many labelled reference rows (not a
+    holdout figure taken as exact): its own sampling noise widens every test by
+    ``sqrt(1 + n / reference_rows)`` (equal per-row variance on both sides). Precision, recall
+    and F1 rest on the positive predictions and positive labels: with fewer than
+    :data:`MIN_POSITIVES` of either in the batch their drop is not judged (p = 1).
 
     - accuracy, precision, recall, F1: parametric bootstrap of the confusion matrix (multinomial
       on its four cells, ``draws`` resamples): p = share of resamples at least as good as the
@@ -122,9 +132,13 @@ def deterioration_pvalues(
     out: dict[str, float] = {}
     if n == 0:
         return out
+    widen = float(np.sqrt(1.0 + n / reference_rows)) if reference_rows else 1.0
     if pred is not None:
         cells = np.array([np.sum(pred & y), np.sum(pred & ~y), np.sum(~pred & y),
                           np.sum(~pred & ~y)], dtype=float)
+        predicted_pos, actual_pos = cells[0] + cells[1], cells[0] + cells[2]
+        few = {"precision": predicted_pos < MIN_POSITIVES, "recall": actual_pos < MIN_POSITIVES,
+               "f1": min(predicted_pos, actual_pos) < MIN_POSITIVES}
         rng = np.random.default_rng(seed)
         tp, fp, fn, tn = rng.multinomial(n, cells / n, size=draws).T.astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -135,17 +149,23 @@ def deterioration_pvalues(
                 "f1": np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0),
             }
         for name, sample in boot.items():
-            if name in baseline and values.get(name) is not None:
-                out[name] = float(np.mean(sample >= baseline[name]))
+            observed = values.get(name)
+            if name in baseline and observed is not None:
+                if few.get(name):
+                    out[name] = 1.0
+                    continue
+                spread = observed + (sample - observed) * widen
+                out[name] = float(np.mean(spread >= baseline[name]))
     if p is not None:
         n1, n2 = int(y.sum()), int((~y).sum())
         a = baseline.get("roc_auc")
         if a is not None and values.get("roc_auc") is not None and n1 and n2 and 0 < a < 1:
             q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
-            se = np.sqrt((a * (1 - a) + (n1 - 1) * (q1 - a * a) + (n2 - 1) * (q2 - a * a))
-                         / (n1 * n2))
+            se = widen * np.sqrt((a * (1 - a) + (n1 - 1) * (q1 - a * a)
+                                  + (n2 - 1) * (q2 - a * a)) / (n1 * n2))
             out["roc_auc"] = float(stats.norm.cdf((values["roc_auc"] - a) / se))  # type: ignore[operator]
-        pc = np.clip(p, 1e-15, 1 - 1e-15)
+        eps = float(np.finfo(np.float64).eps)  # as scikit-learn's log_loss clips
+        pc = np.clip(p, eps, 1 - eps)
         yf = y.astype(np.float64)
         losses = {"log_loss": -(yf * np.log(pc) + (1 - yf) * np.log(1 - pc)),
                   "brier": (p - yf) ** 2}
@@ -153,7 +173,7 @@ def deterioration_pvalues(
             b = baseline.get(name)
             if b is None or values.get(name) is None:
                 continue
-            se = float(np.std(per_row, ddof=1) / np.sqrt(n)) if n > 1 else 0.0
+            se = widen * float(np.std(per_row, ddof=1) / np.sqrt(n)) if n > 1 else 0.0
             if se == 0:
                 out[name] = 0.0 if float(np.mean(per_row)) > b else 1.0
             else:
@@ -298,8 +318,10 @@ MIN_CLASS_ROWS = 5
 def multiclass_deterioration_pvalues(
     evaluation: MulticlassEvaluation, values: dict[str, float | None],
     baseline: dict[str, float], seed: int = 0, draws: int = PVALUE_DRAWS,
+    reference_rows: int | None = None,
 ) -> dict[str, float]:
-    """One-sided p-values that each multiclass metric is truly worse than its baseline.
+    """One-sided p-values that each multiclass metric is truly worse than its baseline
+    (``reference_rows`` as in :func:`deterioration_pvalues`).
 
     - accuracy, macro F1, weighted F1: parametric bootstrap of the confusion matrix
       (multinomial on its K² cells, ``draws`` resamples): p = share of resamples at least as
@@ -318,6 +340,7 @@ def multiclass_deterioration_pvalues(
     n = evaluation.rows
     if n == 0:
         return out
+    widen = float(np.sqrt(1.0 + n / reference_rows)) if reference_rows else 1.0
     support = evaluation.confusion.sum(axis=1)
     present = (support + evaluation.confusion.sum(axis=0)) > 0
     if "macro_f1" in baseline and bool((support[present] < MIN_CLASS_ROWS).any()):
@@ -343,6 +366,8 @@ def multiclass_deterioration_pvalues(
                     # basic bootstrap, 2·observed − resample: corrects the downward bias of an
                     # unweighted mean over classes with few rows
                     stat = 2 * float(values[name] or 0.0) - stat
+                observed = float(values[name] or 0.0)
+                stat = observed + (stat - observed) * widen
                 hits[name] += int(np.sum(stat >= baseline[name]))
             done += size
         out.update({name: hits[name] / draws for name in wanted})
@@ -350,7 +375,8 @@ def multiclass_deterioration_pvalues(
     losses = evaluation.losses
     if b is not None and values.get("log_loss") is not None and losses is not None:
         mean = float(np.mean(losses))
-        se = float(np.std(losses, ddof=1) / np.sqrt(len(losses))) if len(losses) > 1 else 0.0
+        se = (widen * float(np.std(losses, ddof=1) / np.sqrt(len(losses)))
+              if len(losses) > 1 else 0.0)
         if se == 0:
             out["log_loss"] = 0.0 if mean > b else 1.0
         else:

@@ -295,3 +295,26 @@ def in_sample_evidence(reference: dict[str, float | None], baseline: dict[str, f
                 return (f"{metric} {value:.3f} on the {labelled} labelled reference rows is "
                         "near perfect")
     return None
+
+
+def check_inferred_direction(labels: NDArray[np.object_], predictions: Predictions | None,
+                             coding: LabelCoding, positive: str | None) -> None:
+    """A mapping inferred from ``positive_class`` must not turn the model upside down: when
+    the model ranks the labelled reference clearly worse than chance under it (ROC AUC below
+    0.35 on at least 30 rows), the positive label named is the model's other class."""
+    if predictions is None or predictions.proba is None or positive is None:
+        return
+    from sklearn.metrics import roc_auc_score
+
+    known = np.asarray([v is not None for v in labels]) & np.isfinite(predictions.proba)
+    y = np.asarray([v == positive for v in labels[known]])
+    if known.sum() < AGREEMENT_MIN_ROWS or y.all() or not y.any():
+        return
+    auc = float(roc_auc_score(y, predictions.proba[known]))
+    if auc < 0.35:
+        named = next((k for k, v in coding.mapping.items() if v == positive), positive)
+        other = next((k for k, v in coding.mapping.items() if v != positive), None)
+        raise ArtifactError(
+            f"with {quoted(named)} as the positive class the model ranks the reference worse "
+            f"than chance (ROC AUC {auc:.2f}): its class {quoted(positive)} is probably "
+            f"{quoted(other)}; use --positive-class {other} or set 'labels:' explicitly")
