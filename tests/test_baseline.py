@@ -158,12 +158,39 @@ def test_leftovers_of_a_killed_save_are_cleaned(cli, data, tmp_path):
     assert cli("baseline", "--reference", data.ref_csv, "--out", tmp_path / "bl").code == 0
     import shutil
 
-    shutil.copytree(tmp_path / "bl", tmp_path / ".bl.old-abc")  # killed after the swap
-    (tmp_path / ".bl.tmp-xyz" / "values").mkdir(parents=True)  # killed while writing
+    shutil.copytree(tmp_path / "bl", tmp_path / ".bl.old-abcd1234")  # killed after the swap
+    (tmp_path / ".bl.tmp-xyz_9876" / "values").mkdir(parents=True)  # killed while writing
     (tmp_path / ".bl.mine").mkdir()  # not ours: kept
     (tmp_path / ".bl.mine" / "x").write_text("x")
+    shutil.copytree(tmp_path / "bl", tmp_path / ".bl.bak")  # the user's backup copy: kept
+    (tmp_path / ".bl.tmp-keep1234" / "values").mkdir(parents=True)  # holds a user file: kept
+    (tmp_path / ".bl.tmp-keep1234" / "values" / "important.txt").write_text("x")
     assert cli("baseline", "--reference", data.ref_csv, "--out", tmp_path / "bl").code == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".bl.mine", "bl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".bl.bak", ".bl.mine",
+                                                          ".bl.tmp-keep1234", "bl"]
+
+
+def test_a_parquet_file_the_manifest_does_not_list_is_the_users(cli, data, tmp_path):
+    import pandas as pd
+
+    assert cli("baseline", "--reference", data.ref_csv, "--out", tmp_path / "bl").code == 0
+    pd.DataFrame({"precious": [1, 2]}).to_parquet(tmp_path / "bl" / "values" / "mine.parquet")
+    result = cli("baseline", "--reference", data.ref_csv, "--out", tmp_path / "bl")
+    assert result.code == 2
+    assert (tmp_path / "bl" / "values" / "mine.parquet").exists()
+
+
+def test_a_damaged_manifest_is_a_corrupt_baseline(cli, data, tmp_path):
+    assert cli("baseline", "--reference", data.ref_csv, "--out", tmp_path / "bl").code == 0
+    path = tmp_path / "bl" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    numeric = next(c for c in manifest["columns"] if c["type"] == "numerical")
+    key = "edges" if numeric["binning"]["kind"] == "quantile" else "values"
+    numeric["binning"][key] = list(reversed(numeric["binning"][key]))
+    path.write_text(json.dumps(manifest))
+    result = cli("run", "--baseline", tmp_path / "bl", "--current", data.same_csv, "--out",
+                 tmp_path / "o", "--no-history")
+    assert result.code == 2 and "corrupt baseline" in result.err
 
 
 def test_a_corrupted_value_page_is_caught_by_its_checksum(cli, data, tmp_path):

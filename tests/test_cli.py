@@ -1940,3 +1940,18 @@ def test_the_default_history_is_shared_by_dated_out_folders(cli: Cli, data: Data
     assert cli("dashboard", "--assets", Path("runs") / "2026-01-06").code == 0
     assert seen["history"] == str(Path("runs") / "driftscope_history.db")
     assert cli("history", "--history", Path("runs") / "driftscope_history.db").code == 0
+
+
+def test_report_out_never_replaces_a_file_driftscope_did_not_write(cli: Cli, data: DataFiles,
+                                                                  tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    assert cli("run", "--reference", data.ref_csv, "--current", data.same_csv, "--out", out,
+               "--plots", "none").code == 0
+    source = out / "drift_report.json"
+    for victim in (source, out / "driftscope_history.db"):
+        before = victim.read_bytes()
+        result = cli("report", "--from", source, "--out", victim)
+        assert result.code == 2 and "not an HTML report" in result.err
+        assert victim.read_bytes() == before
+    # its own earlier HTML report may be replaced
+    assert cli("report", "--from", source, "--out", out / "drift_report.html").code == 0

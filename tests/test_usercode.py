@@ -80,3 +80,16 @@ def test_a_model_file_whose_unpickling_raises(cli: Any, data: Any, tmp_path: Pat
     joblib.dump(RaisesOnLoad(), tmp_path / "m.joblib")
     result = _run(cli, data, tmp_path / "out", "--model", tmp_path / "m.joblib")
     assert result.code == 2 and "m.joblib" in result.err
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, SystemExit])
+def test_an_exit_while_scoring_the_current_data_stops_the_round(cli: Any, data: Any,
+                                                                tmp_path: Path,
+                                                                error: type) -> None:
+    from tests.usercode_models import ExitsOnSecondCall
+
+    joblib.dump(ExitsOnSecondCall(error), tmp_path / "m.joblib")
+    out = tmp_path / "out"
+    result = _run(cli, data, out, "--model", tmp_path / "m.joblib")
+    assert result.code == 2 and "prediction failed on the current" in result.err
+    assert not out.exists()  # not a finding of a round that "succeeds"

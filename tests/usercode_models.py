@@ -87,3 +87,22 @@ class RaisesOnLoad:
 
     def __reduce__(self) -> Any:
         return (int, ("not a number",))
+
+
+class ExitsOnSecondCall:
+    """Scores the reference, then ends the process (or is interrupted) on the current data."""
+
+    classes_ = np.array(["bad", "good"])
+
+    def __init__(self, error: type[BaseException]) -> None:
+        self.error = error
+        self.calls = 0
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
+        self.calls += 1
+        if self.calls > 1:
+            raise self.error()
+        return np.full((len(X), 2), 0.5)
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
+        return np.full(len(X), "good")

@@ -108,11 +108,17 @@ def _is_ours(folder: Path) -> bool:
         return False
     if not isinstance(m, dict) or m.get("format") != FORMAT:
         return False
+    try:
+        listed = {str(c.get("values_file")) for c in m.get("columns", [])
+                  if isinstance(c, dict) and c.get("values_file")}
+    except (AttributeError, TypeError):
+        return False
     for entry in folder.iterdir():
         if entry.name in BASELINE_FILES and entry.is_file() and not entry.is_symlink():
             continue
         if entry.name == "values" and entry.is_dir() and not entry.is_symlink():
-            if all(v.is_file() and not v.is_symlink() and v.suffix == ".parquet"
+            # only the value files the manifest lists: anything else is the user's
+            if all(v.is_file() and not v.is_symlink() and f"values/{v.name}" in listed
                    for v in entry.iterdir()):
                 continue
         return False
@@ -131,8 +137,9 @@ def check_baseline_target(out: str | os.PathLike[str]) -> Path:
         raise BaselineError(f"--out {out}: is the working folder or one above it; give a new "
                             "folder for the baseline (e.g. --out baseline/)")
     if target.is_symlink() or (target.exists() and not target.is_dir()):
+        what = "a symbolic link" if target.is_symlink() else "a file"
         raise BaselineError(
-            f"--out {out}: is a file, not a folder; give a new or empty folder for the "
+            f"--out {out}: is {what}, not a folder; give a new or empty folder for the "
             "baseline (e.g. --out baseline/)")
     if target.is_dir():
         try:
@@ -152,19 +159,33 @@ def check_baseline_target(out: str | os.PathLike[str]) -> Path:
 def _clean_leftovers(parent: Path, name: str) -> None:
     """Remove what a killed earlier save left next to ``name``: its temp folders (never
     renamed into place) and replaced old baselines, each only if it is ours."""
-    for stale in parent.glob(f".{glob_escape(name)}.*"):
-        if stale.is_dir() and not stale.is_symlink() and (
-                _is_ours(stale) or stale.name.startswith(f".{name}.tmp-")
-                and _only_baseline_parts(stale)):
-            shutil.rmtree(stale, ignore_errors=True)
+    for kind in ("old", "tmp"):  # only the names a save makes (mkdtemp: 8 characters)
+        for stale in parent.glob(f".{glob_escape(name)}.{kind}-????????"):
+            if not stale.is_dir() or stale.is_symlink():
+                continue
+            if _is_ours(stale) or (kind == "tmp" and _only_baseline_parts(stale)):
+                shutil.rmtree(stale, ignore_errors=True)
 
 
 def _only_baseline_parts(folder: Path) -> bool:
-    """A temp folder of an interrupted save: at most ``values/`` and ``manifest.json``."""
+    """A temp folder of an interrupted save: at most ``manifest.json`` and ``values/`` of
+    ``NNNNN.parquet`` files, nothing else."""
+    import re
+
     try:
-        return all(e.name in ("values", *BASELINE_FILES) for e in folder.iterdir())
+        for e in folder.iterdir():
+            if e.is_symlink():
+                return False
+            if e.name in BASELINE_FILES and e.is_file():
+                continue
+            if e.name == "values" and e.is_dir() and all(
+                    v.is_file() and not v.is_symlink()
+                    and re.fullmatch(r"\d{5}\.parquet", v.name) for v in e.iterdir()):
+                continue
+            return False
     except OSError:
         return False
+    return True
 
 
 def glob_escape(name: str) -> str:
@@ -228,6 +249,17 @@ def save_baseline(baseline: Baseline, out: str | os.PathLike[str]) -> Path:
     return target
 
 
+def _check_binning(binning: Binning, name: str, manifest: Path) -> None:
+    """Edges and values strictly increasing and of a known kind (a hand-edited or damaged
+    manifest is a corrupt baseline, not an internal error later)."""
+    seq = np.asarray(binning.edges if binning.kind == "quantile" else binning.values,
+                     dtype=np.float64)
+    if binning.kind not in ("quantile", "value") or (seq.size > 1 and
+                                                      not bool(np.all(np.diff(seq) > 0))):
+        raise BaselineError(f"{manifest}: corrupt baseline (the bins of column {name!r} are not "
+                            "in increasing order); rebuild it")
+
+
 def load_baseline(path: str | os.PathLike[str]) -> Baseline:
     """Read a baseline folder written by :func:`save_baseline`."""
     folder = Path(path)
@@ -259,6 +291,9 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
                 values = None
                 if c.get("values_file"):
                     vpath = folder / c["values_file"]
+                    if vpath.resolve().parent != (folder / "values").resolve():
+                        raise BaselineError(f"{manifest_path}: a values_file points outside "
+                                            "the baseline's values/ folder; rebuild it")
                     if not vpath.is_file():
                         raise BaselineError(f"{vpath}: missing; rebuild the baseline")
                     values = pq.read_table(
@@ -267,6 +302,7 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
                 mo = c["moments"]
                 binning = Binning(kind=b["kind"], edges=tuple(b["edges"]),
                                   values=tuple(b["values"]))
+                _check_binning(binning, c["name"], manifest_path)
                 # value bins saved before new values were split below/between/above
                 counts = upgrade_value_counts(np.asarray(c["counts"], dtype=np.int64), binning,
                                               values)

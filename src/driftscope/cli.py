@@ -376,6 +376,16 @@ def _printable(text: str) -> str:
     return printable(text)
 
 
+def _is_our_report(path: Path) -> bool:
+    """An HTML page driftscope wrote (its generator tag near the top), safe to replace."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8192)
+    except OSError:
+        return False
+    return b'<meta name="generator" content="driftscope' in head
+
+
 def _printable_error(text: str) -> str:
     """An error message for the terminal: control characters visible, at most 2,000
     characters, one line."""
@@ -438,6 +448,9 @@ def cmd_report(ns: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         raise UsageError(f"driftscope report: --out {ns.out}: the folder {out.parent} does not "
                          "exist; create it first or choose another path")
+    if out.exists() and not _is_our_report(out):
+        raise UsageError(f"driftscope report: --out {ns.out} exists and is not an HTML report "
+                         "driftscope wrote; nothing was written. Choose a new file name")
     report_from_json(ns.source, ns.out)
     print(f"driftscope: report written to {ns.out}")
     return EXIT_OK

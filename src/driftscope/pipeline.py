@@ -80,6 +80,7 @@ from driftscope.result import (
     RunResult,
     Severity,
 )
+from driftscope.usercode import UserCodeExit
 
 SMALL_BATCH = 30
 """Fewer current rows than this get a finding: statuses then rarely pass significance."""
@@ -219,8 +220,8 @@ def _prepare(table: pa.Table, cfg: MonitoringConfig, art: Artifacts, side: str,
             else:
                 predictions = predict(art.model, X, positive, side, name)
         except ArtifactError as err:
-            if side == "reference":
-                raise
+            if side == "reference" or isinstance(err, UserCodeExit):
+                raise  # an exit or interrupt from the model stops the round on any side
             # production data the model cannot score is a finding of the round, not bad input
             return Side(table=table, engineered=engineered, predictions=None, labels=labels,
                         prediction_error=str(err), coding=coding, categories=categories,

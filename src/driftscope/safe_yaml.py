@@ -227,7 +227,12 @@ def load_yaml(text: str, source: str) -> Any:
     DocumentSyntaxError
         When the text is not valid YAML or a value cannot be built (e.g. a bad date).
     """
-    loader = LimitedSafeLoader(text)
+    try:  # the reader checks the characters as it is built: a control character is refused
+        loader = LimitedSafeLoader(text)
+    except yaml.YAMLError as err:
+        raise DocumentSyntaxError(f"{source}: not valid YAML ({err.__class__.__name__}: the "
+                                  "file holds a character YAML does not allow); fix the file",
+                                  reason=err.__class__.__name__) from None
     try:
         return loader.get_single_data()
     except _Refused as err:

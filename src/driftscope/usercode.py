@@ -16,6 +16,19 @@ from collections.abc import Iterator
 
 from driftscope.errors import ArtifactError, DriftscopeError
 
+
+class UserCodeExit(ArtifactError):
+    """User code tried to end the process (``SystemExit``, ``KeyboardInterrupt`` — a real
+    Ctrl+C included — or another non-``Exception``): the round stops, on either side; it is
+    never turned into a finding of a round that then "succeeds"."""
+
+
+def error_for(err: BaseException) -> type[ArtifactError]:
+    """The error class for what user code raised: :class:`UserCodeExit` for an exit or an
+    interrupt, :class:`ArtifactError` for an ordinary exception."""
+    return ArtifactError if isinstance(err, Exception) else UserCodeExit
+
+
 MESSAGE_LIMIT = 200
 """Characters of the user code's own message kept in ours."""
 
@@ -39,4 +52,4 @@ def user_code(what: str, hint: str = "") -> Iterator[None]:
     except DriftscopeError:
         raise
     except BaseException as err:  # noqa: BLE001 - user code may raise anything, even exit
-        raise ArtifactError(f"{what} ({describe(err)}){hint}") from None
+        raise error_for(err)(f"{what} ({describe(err)}){hint}") from None

@@ -173,7 +173,7 @@ class MonitoringConfig(_Frozen):
     drift_share_critical: float = Field(0.5, gt=0, le=1)
 
     # statistics
-    psi_pvalue_draws: int = Field(2000, ge=100)
+    psi_pvalue_draws: int = Field(2000, ge=100, le=1_000_000)
     seed: int = Field(0, ge=0)
 
     # outputs / behaviour

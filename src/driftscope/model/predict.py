@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from driftscope.errors import ArtifactError, InputError
 from driftscope.model.performance import label_text
-from driftscope.usercode import describe, user_code
+from driftscope.usercode import describe, error_for, user_code
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,7 +74,7 @@ def predict(model: Any, frame: pd.DataFrame, positive_class: str | None, side: s
                 if "NaN" in msg or "infinity" in msg.lower() else
                 "check that the model reads the columns the data (after feature engineering) "
                 "provides")
-        raise ArtifactError(
+        raise error_for(err)(
             f"{model_name}: prediction failed on the {side} data ({describe(err)}); {hint}"
         ) from None
     if proba.ndim != 2 or proba.shape[0] != len(frame):

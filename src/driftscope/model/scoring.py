@@ -26,7 +26,7 @@ from driftscope.limits import quoted
 from driftscope.model.labels import LabelCoding, infer_coding
 from driftscope.model.performance import label_text
 from driftscope.model.predict import Predictions, _positive_index
-from driftscope.usercode import describe, user_code
+from driftscope.usercode import describe, error_for, user_code
 
 AGREEMENT_MIN_ROWS = 30
 """Logged probability and decision are compared only on at least this many rows."""
@@ -212,7 +212,7 @@ def out_of_fold(model: Any, X: pd.DataFrame, labels: NDArray[np.object_], positi
             try:
                 fitted = clone(model).fit(Xk.iloc[train], y[train])
             except BaseException as err:  # noqa: BLE001 - the user's estimator, refitted
-                raise ArtifactError(f"{name}: refitting a clone for out-of-fold reference "
+                raise error_for(err)(f"{name}: refitting a clone for out-of-fold reference "
                                     f"predictions failed ({describe(err)}); use a held-out "
                                     "reference instead") from None
             fold = np.asarray(fitted.predict_proba(Xk.iloc[test]), dtype=np.float64)
