@@ -240,6 +240,8 @@ class _History:
         except HistoryNotFoundError:
             return None  # nothing recorded yet: the first round creates it
         except HistoryForeignError as err:
+            if not err.tables:  # not a database at all: --history-init cannot help
+                raise
             if self.init:  # adopted when the round is recorded
                 return None
             # refused before any work, so nothing is replaced
