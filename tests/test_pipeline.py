@@ -190,3 +190,18 @@ def test_without_metadata_the_reference_performance_is_the_baseline():
     assert r.performance.metrics["roc_auc"].baseline is not None
     assert r.performance.status is Severity.CRITICAL
     assert "from the reference data" in r.performance.reason
+
+
+def test_an_override_that_matches_no_column_is_a_finding() -> None:
+    import numpy as np
+    import pandas as pd
+
+    import driftscope
+
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame({"Income": rng.normal(size=300), "age": rng.normal(size=300)})
+    cur = pd.DataFrame({"Income": rng.normal(size=200), "age": rng.normal(size=200)})
+    result = driftscope.run(reference=ref, current=cur, progress=False,
+                            features={"Incme": {"psi_warning": 0.2}, "a*": {"enabled": True}})
+    notes = [f.message for f in result.findings if "matches no column" in f.message]
+    assert len(notes) == 1 and "'Incme'" in notes[0] and "did you mean 'Income'" in notes[0]

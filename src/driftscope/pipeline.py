@@ -476,6 +476,24 @@ def _advice(recommendation: str, in_sample: bool, self_baseline: bool = False,
     return f"{recommendation} {fix}"
 
 
+def _unused_overrides(cfg: MonitoringConfig, columns: list[str]) -> list[Finding]:
+    """A per-feature override (``features:``) that matches no column is most likely a typo:
+    say so, with the closest column name."""
+    import difflib
+
+    from driftscope.config.models import matches
+
+    out = []
+    for pattern in cfg.features:
+        if any(matches(c, [pattern]) for c in columns):
+            continue
+        close = difflib.get_close_matches(pattern, columns, n=1)
+        hint = f" (did you mean {quoted(close[0])}?)" if close else ""
+        out.append(Finding(message=f"the override features: {quoted(pattern)} matches no "
+                           f"column{hint}; it had no effect"))
+    return out
+
+
 def _unexplained_shift(features: list[FeatureResult], prediction: FeatureResult | None,
                        predicted_class: FeatureResult | None,
                        class_probabilities: list[FeatureResult]) -> tuple[Any, Any, Any, Any]:
@@ -1003,7 +1021,7 @@ def run(
         reason = (f"{reason.rstrip('.')}; the current data breaks the reference's schema "
                   f"({shown}).")
     findings = (list(bl.findings) + list(cur.findings) + pred_findings + perf_findings
-                + schema_findings)
+                + schema_findings + _unused_overrides(cfg, [s.name for s, _ in bl.columns]))
     for f in features:
         findings += [Finding(column=f.name, message=m) for m in f.findings]
     if cur.prediction_error is not None:

@@ -338,3 +338,24 @@ def test_a_backfill_killed_at_any_step_leaves_whole_chunks(tmp_path: Path, step:
     top = json.loads((out / JSON_NAME).read_text("utf-8"))
     assert [c["status"] for c in top["backfill"]["chunks"]] == ["NORMAL", "CRITICAL", "NORMAL"]
     assert all((out / c["path"]).is_file() for c in top["backfill"]["chunks"])
+
+
+def test_a_feature_named_prediction_keeps_its_own_plot(cli: Any, tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+
+    def side(n: int, shift: float) -> pd.DataFrame:
+        return pd.DataFrame({"prediction": rng.normal(shift, 1.0, n),
+                             "p": np.clip(rng.normal(0.3 + shift / 5, 0.1, n), 0, 1),
+                             "y": rng.choice(["0", "1"], n)})
+
+    side(600, 0.0).to_csv(tmp_path / "r.csv", index=False)
+    side(400, 2.0).to_csv(tmp_path / "c.csv", index=False)
+    out = tmp_path / "o"
+    result = cli("run", "--reference", tmp_path / "r.csv", "--current", tmp_path / "c.csv",
+                 "--proba-column", "p", "--target", "y", "--out", out, "--no-history")
+    assert result.code == 0, result.err
+    report = json.loads((out / JSON_NAME).read_text())
+    feature_plot = next(f["plot"] for f in report["features"] if f["name"] == "prediction")
+    assert report["prediction"]["plot"] and feature_plot
+    assert report["prediction"]["plot"] != feature_plot
+    assert (out / feature_plot).is_file() and (out / report["prediction"]["plot"]).is_file()

@@ -96,35 +96,48 @@ def _fault(step: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def _plot_keys(result: RunResult) -> list[tuple[str, Any]]:
+    """(key, column) of every plottable column but the predicted class, keyed as the PNG
+    writer keys them: the name, or ``<origin>:<name>`` for a prediction or target that shares
+    an input feature's name (a feature called ``prediction`` keeps its own plot)."""
+    from driftscope.outputs.png import plottable_columns
+
+    return [(k, c) for k, c in plottable_columns(result).items()
+            if c.origin != "predicted_class"]
+
+
 def _plot_targets(result: RunResult, mode: str, requested: list[str] | None = None,
                   limit: int | None = None) -> tuple[list[str], list[str]]:
-    """Columns to plot and columns left out by the budget.
+    """Columns (plot keys) to plot and columns left out by the budget.
 
     Per ``mode`` (drifted / all / none) plus the ``requested`` ones; at most ``limit`` in all:
     the requested ones first, then the worst (status, then PSI)."""
     from driftscope.config.models import matches
 
-    cols = list(result.features) + [c for c in (result.prediction, result.target) if c]
+    cols = _plot_keys(result)
     chosen = {
         "none": [],
         "all": cols,
-        "drifted": [c for c in cols if c.status is not Severity.NORMAL],
+        "drifted": [(k, c) for k, c in cols if c.status is not Severity.NORMAL],
     }[mode]
-    chosen = sorted(chosen, key=lambda c: (-c.status.rank, -c.metrics.psi))
-    extra = [c.name for c in cols if requested and matches(c.name, requested)]
-    names = list(dict.fromkeys(extra + [c.name for c in chosen]))
+    chosen = sorted(chosen, key=lambda kc: (-kc[1].status.rank, -kc[1].metrics.psi))
+    extra = [k for k, c in cols if requested and matches(c.name, requested)]
+    names = list(dict.fromkeys(extra + [k for k, _ in chosen]))
     if limit is None or len(names) <= limit:
         return names, []
     return names[:limit], names[limit:]
 
 
 def attach_plots(result: RunResult, names: dict[str, str]) -> RunResult:
-    """A copy of ``result`` whose columns name their PNG file (``images/<file>``)."""
+    """A copy of ``result`` whose columns name their PNG file (``images/<file>``); ``names``
+    maps plot keys (see :func:`_plot_keys`) to file names."""
+    key_of = {id(c): k for k, c in _plot_keys(result)}
 
     def fix(f):  # type: ignore[no-untyped-def]
-        if f is None or f.name not in names:
+        key = None if f is None else key_of.get(id(f))
+        if key is None or key not in names:
             return f
-        return dataclasses.replace(f, plot=f"{IMAGES}/{names[f.name]}")
+        return dataclasses.replace(f, plot=f"{IMAGES}/{names[key]}")
 
     return dataclasses.replace(
         result,
