@@ -4,13 +4,10 @@ headless Chromium against a running server that follows a history as rounds land
 from __future__ import annotations
 
 import dataclasses
-import os
-import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +20,7 @@ from driftscope.errors import ConfigError
 from driftscope.outputs import history_schema
 from driftscope.outputs.history import HistorySchemaError, HistoryStore
 from driftscope.result import RunResult, Severity
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, running_server
 from tests.dashboard.hostile import literal
 from tests.factories import make_feature, make_result
 
@@ -422,32 +419,8 @@ def server(history: Path, assets: Path) -> Iterator[tuple[str, Path]]:
         f"sys.exit(launch({str(history)!r}, port={port}, refresh_seconds=2, "
         f"assets_dir={str(assets)!r}))"
     )
-    log = (assets / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (assets / "server.log").read_text()
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "the dashboard did not start in 60 s"
-            time.sleep(0.2)
+    with running_server([sys.executable, "-c", code], port, assets / "server.log", REPO) as url:
         yield url, history
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)  # the group launch() and streamlit run in
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-        log.close()
 
 
 @pytest.mark.browser

@@ -12,13 +12,8 @@ A screenshot of each page is saved under ``test-artifacts/``.
 from __future__ import annotations
 
 import http.server
-import os
-import signal
 import socket
-import subprocess
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from driftscope.dashboard import dashboard_command
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, running_server
 from tests.dashboard.hostile import EVIL, Hostile, write_history
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -96,32 +91,8 @@ def dashboard(tmp_path: Path, trap: _Trap) -> Iterator[tuple[str, Hostile]]:
     history = write_history(assets / "driftscope_history.db", hostile)
     port = _free_port()
     command = dashboard_command(str(history), port=port, refresh_seconds=120, assets_dir=assets)
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (tmp_path / "server.log").read_text()
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "the dashboard did not start in 60 s"
-            time.sleep(0.2)
+    with running_server(command, port, tmp_path / "server.log", REPO) as url:
         yield url, hostile
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-        log.close()
 
 
 # every URL-carrying attribute of every element (SVG ``<image>`` included)

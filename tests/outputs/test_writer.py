@@ -51,14 +51,15 @@ def _frames(tmp_path: Path) -> tuple[Path, Path, Path]:
     return tmp_path / "ref.csv", tmp_path / "a.csv", tmp_path / "b.csv"
 
 
-def _run(out: Path, ref: Path, cur: Path, fault: str | None = None) -> int:
+def _run(out: Path, ref: Path, cur: Path, fault: str | None = None, *args: str) -> int:
     env = dict(os.environ)
     env.pop(FAULT_ENV, None)
     if fault:
         env[FAULT_ENV] = fault
     done = subprocess.run(
         [sys.executable, "-m", "driftscope.cli", "run", "--reference", str(ref), "--current",
-         str(cur), "--out", str(out), "--quiet"], env=env, capture_output=True, text=True)
+         str(cur), "--out", str(out), "--quiet", *args], env=env, capture_output=True,
+        text=True)
     assert done.returncode in (0, -9), done.stderr
     return done.returncode
 
@@ -300,16 +301,7 @@ def _weekly(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def _backfill(out: Path, ref: Path, cur: Path, fault: str | None = None) -> int:
-    env = dict(os.environ)
-    env.pop(FAULT_ENV, None)
-    if fault:
-        env[FAULT_ENV] = fault
-    done = subprocess.run(
-        [sys.executable, "-m", "driftscope.cli", "run", "--reference", str(ref), "--current",
-         str(cur), "--out", str(out), "--quiet", "--chunk-by", "week", "--timestamp-column",
-         "day"], env=env, capture_output=True, text=True)
-    assert done.returncode in (0, -9), done.stderr
-    return done.returncode
+    return _run(out, ref, cur, fault, "--chunk-by", "week", "--timestamp-column", "day")
 
 
 @pytest.mark.slow

@@ -106,7 +106,7 @@ def _csv(fields: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
 
 def _json(items: Sequence[dict[str, Any]]) -> str:
     # ensure_ascii=False keeps names readable but leaves DEL, C1 controls and bidi overrides
-    # raw: json_safe writes them as \uXXXX escapes (still valid JSON, same data)
+    # raw: json_safe writes them as JSON \u escapes (still valid JSON, same data)
     return json_safe(json.dumps(list(items), indent=2, ensure_ascii=False))
 
 

@@ -90,7 +90,8 @@ def printable(text: str, limit: int | None = 200) -> str:
 
 
 def json_safe(text: str) -> str:
-    """JSON text with the characters :func:`printable` escapes written as ``\\uXXXX``.
+    """JSON text with the characters :func:`printable` escapes written as JSON ``\\u``
+    escapes (four hex digits).
 
     ``json.dumps(..., ensure_ascii=False)`` escapes the C0 controls but leaves DEL, C1
     controls, bidi overrides and lone surrogates raw. Outside strings JSON text is ASCII, so
