@@ -26,9 +26,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from driftscope.backends.local import upgrade_value_counts
 from driftscope.errors import BaselineError
-from driftscope.inputs.schema import ColumnSpec
+from driftscope.profile.binning import upgrade_value_counts
 from driftscope.profile.model import (
     Binning,
     CategoricalProfile,
@@ -36,6 +35,7 @@ from driftscope.profile.model import (
     Moments,
     NumericProfile,
 )
+from driftscope.profile.spec import ColumnSpec
 from driftscope.result import Finding, ModelInfo
 
 FORMAT = "driftscope-baseline"

@@ -16,7 +16,7 @@ from driftscope.backends.local import (
     numeric_values,
     profile_table,
 )
-from driftscope.inputs.schema import ColumnSpec
+from driftscope.profile.spec import ColumnSpec
 
 
 @pytest.mark.parametrize(("values", "type_", "expected"), [

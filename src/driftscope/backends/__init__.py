@@ -1,5 +1,18 @@
-"""Backends turn tables into profiles. The local (numpy/Arrow) backend is the default."""
+"""Backends turn one side's rows into profiles (see :mod:`driftscope.backends.base`).
 
+Registered here: ``local`` (the whole side in memory, the default) and ``streaming`` (batch by
+batch, one column in memory at most).
+"""
+
+from driftscope.backends import local, streaming  # noqa: F401  (they register themselves)
+from driftscope.backends.base import (
+    Backend,
+    ProfileSettings,
+    backend_names,
+    get_backend,
+    register_backend,
+)
 from driftscope.backends.local import profile_table
 
-__all__ = ["profile_table"]
+__all__ = ["Backend", "ProfileSettings", "backend_names", "get_backend", "profile_table",
+           "register_backend"]

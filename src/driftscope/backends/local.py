@@ -1,4 +1,10 @@
-"""The local backend: Arrow columns to profiles with numpy, one thread per column."""
+"""The local backend: a table in memory to profiles with numpy, one thread per column.
+
+It holds every value: numerical columns are sorted once, which gives exact bins, moments,
+percentiles and the sorted values exact Kolmogorov–Smirnov needs. Its column functions
+(:func:`profile_numeric`, :func:`profile_categorical`) are also what the streaming backend
+applies to each batch or column.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from driftscope.inputs.schema import ColumnSpec
+from driftscope.backends.base import ProfileSettings, register_backend
+from driftscope.inputs.batches import BatchSource, TableSource
+from driftscope.profile.binning import bin_counts, finite_part, fit_sorted
 from driftscope.profile.model import (
     Binning,
     CategoricalProfile,
@@ -20,10 +28,8 @@ from driftscope.profile.model import (
     Moments,
     NumericProfile,
 )
-from driftscope.profile.quantiles import sorted_quantiles
-
-DECILES = np.arange(1, 10) / 10
-
+from driftscope.profile.quantiles import percentiles_of_sorted
+from driftscope.profile.spec import ColumnSpec
 
 FLOAT_EXACT = 2**53
 """Integers up to this magnitude are exact in float64; beyond it they are rounded."""
@@ -61,62 +67,10 @@ def numeric_values(column: pa.ChunkedArray | pa.Array) -> NDArray[np.float64]:
     return np.asarray(values, dtype=np.float64)
 
 
-def fit_binning(sorted_values: NDArray[np.float64], max_value_bins: int = 20) -> Binning:
-    """Fit the bins of a numerical column on its sorted non-missing reference values.
-
-    Infinite values are left out of the fit. At most ``max_value_bins`` distinct finite values:
-    one bin per value (and three for new values: below, between, above; see :class:`Binning`);
-    otherwise interior edges at the unique deciles (numpy linear method).
-    """
-    lo = int(np.searchsorted(sorted_values, -np.inf, side="right"))
-    hi = int(np.searchsorted(sorted_values, np.inf, side="left"))
-    finite = sorted_values[lo:hi]
-    if finite.size == 0:
-        return Binning(kind="quantile", edges=())
-    differs = finite[1:] != finite[:-1]
-    if int(np.count_nonzero(differs)) + 1 <= max_value_bins:
-        distinct = np.concatenate([finite[:1], finite[1:][differs]])
-        return Binning(kind="value", values=tuple(float(v) for v in distinct))
-    edges = np.unique(sorted_quantiles(finite, DECILES))
-    return Binning(kind="quantile", edges=tuple(float(e) for e in edges))
-
-
-def bin_counts(sorted_values: NDArray[np.float64], binning: Binning) -> NDArray[np.int64]:
-    """Counts per bin of the sorted non-missing values (left-closed bins)."""
-    n = sorted_values.shape[0]
-    if binning.kind == "quantile":
-        idx = np.searchsorted(sorted_values, np.asarray(binning.edges, dtype=np.float64), "left")
-        return np.diff(np.concatenate([[0], idx, [n]])).astype(np.int64)
-    # value bins: one per reference value, then the values the reference never had, split
-    # into below its minimum, above its maximum and between its values (Binning docstring)
-    vals = np.asarray(binning.values, dtype=np.float64)
-    if vals.size == 0:  # not fitted by fit_binning (it never makes an empty value binning)
-        return np.asarray([0, n, 0], dtype=np.int64)
-    left = np.searchsorted(sorted_values, vals, "left")
-    right = np.searchsorted(sorted_values, vals, "right")
-    counts = (right - left).astype(np.int64)
-    below = int(left[0])
-    above = n - int(right[-1])
-    between = n - below - above - int(counts.sum())
-    return np.concatenate([counts, [below, between, above]]).astype(np.int64)
-
-
-def upgrade_value_counts(
-    counts: NDArray[np.int64], binning: Binning, sorted_values: NDArray[np.float64] | None
-) -> NDArray[np.int64] | None:
-    """Counts of a value binning saved before new values were split into below / between /
-    above (one "unseen" count after the value counts), in today's layout; None when they
-    cannot be told apart (the reference had values outside its own value bins, that is
-    infinities, and its values were not kept). Counts already in today's layout pass."""
-    if binning.kind != "value" or len(counts) == binning.n_bins:
-        return counts
-    if len(counts) != len(binning.values) + 1:
-        return None
-    if sorted_values is not None:
-        return bin_counts(sorted_values, binning)
-    if counts[-1] == 0:
-        return np.concatenate([counts[:-1], [0, 0, 0]]).astype(np.int64)
-    return None
+def sorted_present(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The non-missing values, sorted (NaN sorts last, so the missing values are the tail)."""
+    ordered = np.sort(values)
+    return ordered[: int(np.searchsorted(ordered, np.nan, side="left"))]
 
 
 def profile_numeric(
@@ -127,25 +81,30 @@ def profile_numeric(
     keep_values: bool = True,
     beyond_float: int = 0,
 ) -> NumericProfile:
-    """Profile one numerical column; fits the binning when ``binning`` is None (reference).
+    """Profile one numerical column; fits the binning when ``binning`` is None (reference,
+    which also counts its distinct values and checks whether they are whole numbers).
     ``beyond_float`` counts the integers rounded on the way to float64 (kept in the profile,
     reported as a finding)."""
-    ordered = np.sort(values)  # NaN sorts last, so the missing values are the tail
-    missing = int(values.shape[0] - np.searchsorted(ordered, np.nan, side="left"))
-    present = ordered[: values.shape[0] - missing]
+    present = sorted_present(values)
+    fitting = binning is None
     if binning is None:
-        binning = fit_binning(present, max_value_bins)
-    lo = int(np.searchsorted(present, -np.inf, side="right"))
-    hi = int(np.searchsorted(present, np.inf, side="left"))
+        binning = fit_sorted(present, max_value_bins)
+    distinct = whole = None
+    if fitting:
+        distinct = int(np.count_nonzero(present[1:] != present[:-1])) + 1 if present.size else 0
+        whole = bool(np.all(present == np.floor(present)))
     return NumericProfile(
         name=name,
         binning=binning,
         counts=bin_counts(present, binning),
-        missing=missing,
+        missing=int(values.shape[0] - present.shape[0]),
         count=int(present.shape[0]),
-        moments=Moments.of(present[lo:hi], is_sorted=True),
+        moments=Moments.of(finite_part(present), is_sorted=True),
         sorted_values=present if keep_values else None,
         beyond_float=beyond_float,
+        quantiles=percentiles_of_sorted(present),
+        distinct=distinct,
+        whole=whole,
     )
 
 
@@ -213,10 +172,38 @@ def profile_table(
             on_column(spec.name)
         return prof
 
+    profiles = in_threads(one, specs, workers)
+    return DatasetProfile(rows=table.num_rows, columns={p.name: p for p in profiles})
+
+
+def in_threads(fn: Callable[[ColumnSpec], ColumnProfile], specs: Sequence[ColumnSpec],
+               workers: int | None) -> list[ColumnProfile]:
+    """``fn`` over the columns, in parallel threads (numpy and Arrow release the GIL)."""
     n_workers = workers or min(8, os.cpu_count() or 1)
     if n_workers <= 1 or len(specs) <= 1:
-        profiles = [one(s) for s in specs]
-    else:
-        with ThreadPoolExecutor(max_workers=n_workers) as pool:
-            profiles = list(pool.map(one, specs))
-    return DatasetProfile(rows=table.num_rows, columns={p.name: p for p in profiles})
+        return [fn(s) for s in specs]
+    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+        return list(pool.map(fn, specs))
+
+
+class LocalBackend:
+    """The whole side in memory as one Arrow table (a file source is read whole)."""
+
+    name = "local"
+
+    def profile(self, source: BatchSource, specs: Sequence[ColumnSpec],
+                reference: Mapping[str, ColumnProfile] | None = None,
+                settings: ProfileSettings | None = None,
+                on_column: Callable[[str], None] | None = None) -> DatasetProfile:
+        settings = settings or ProfileSettings()
+        names = [s.name for s in specs]
+        if isinstance(source, TableSource):
+            table = source.table
+        else:
+            batches = list(source.batches(names))
+            table = pa.concat_tables(batches) if batches else source.schema.empty_table()
+        return profile_table(table, specs, reference, settings.max_value_bins,
+                             settings.workers, on_column)
+
+
+register_backend("local", LocalBackend)

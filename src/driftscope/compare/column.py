@@ -9,10 +9,8 @@ import numpy as np
 from driftscope.compare.bins import AlignedBins, align
 from driftscope.compare.registry import MetricInput, MetricValue, get_metric, registered
 from driftscope.profile.model import ColumnProfile, NumericProfile
-from driftscope.profile.quantiles import sorted_quantiles
+from driftscope.profile.quantiles import percentiles_of_sorted
 from driftscope.result import Bin, Distribution, Metrics, SideSummary
-
-PERCENTILES = np.linspace(0.0, 1.0, 101)
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,10 +83,11 @@ class ColumnComparison:
 def summarize_side(profile: NumericProfile) -> SideSummary:
     """Count, moments and the 101 percentiles of the finite values of one side (for plots)."""
     mo = profile.moments
-    finite = profile.finite_sorted()
-    quantiles: tuple[float | None, ...] = ()
-    if finite is not None and finite.shape[0] > 0:
-        quantiles = tuple(float(q) for q in sorted_quantiles(finite, PERCENTILES))
+    known = profile.quantiles
+    if known is None and mo.count:  # not profiled with them: from the values, if they exist
+        values = profile.load_values()
+        known = None if values is None else percentiles_of_sorted(values)
+    quantiles: tuple[float | None, ...] = () if known is None else tuple(float(q) for q in known)
     return SideSummary(
         count=profile.count,
         missing=profile.missing,

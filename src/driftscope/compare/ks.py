@@ -84,14 +84,43 @@ def ks_2samp_sorted(a: NDArray[np.float64], b: NDArray[np.float64]) -> tuple[flo
 
 @metric("ks")
 def ks(inp: MetricInput) -> MetricValue:
-    """KS statistic and p-value; None for categorical columns or an empty side."""
+    """KS statistic and p-value; None for categorical columns or an empty side. Exact from the
+    sorted values; from quantile sketches when a side was profiled with ``ks: approximate``
+    (then ``extra["error_bound"]`` bounds the statistic's error)."""
     ref, cur = inp.reference, inp.current
     if not (isinstance(ref, NumericProfile) and isinstance(cur, NumericProfile)):
         return MetricValue(value=None, pvalue=None)
-    if ref.sorted_values is None or cur.sorted_values is None:
+    exact = ref.has_values and cur.has_values
+    if not exact and not all(p.has_values or p.sketch is not None for p in (ref, cur)):
         return MetricValue(value=None, pvalue=None, extra={"reason": "values not kept"})
     if ref.count == 0 or cur.count == 0:
         side = "reference" if ref.count == 0 else "current"
         return MetricValue(value=None, pvalue=None, extra={"reason": f"no values in {side}"})
-    d, p = ks_2samp_sorted(ref.sorted_values, cur.sorted_values)
+    if not exact:
+        return _approximate(ref, cur)
+    a, b = ref.load_values(), cur.load_values()
+    assert a is not None and b is not None
+    d, p = ks_2samp_sorted(a, b)
     return MetricValue(value=d, pvalue=p)
+
+
+def _approximate(ref: NumericProfile, cur: NumericProfile) -> MetricValue:
+    from driftscope.backends.sketch import QuantileSketch, approximate_ks
+
+    ref_values = ref.finite_sorted() if ref.sketch is None else None
+    cur_sketch = cur.sketch
+    if cur_sketch is None:  # the reference is the sketched side: swap, KS is symmetric
+        values = cur.finite_sorted()
+        assert values is not None
+        cur_sketch, ref_values = QuantileSketch.of(values), None
+        ref_sketch = ref.sketch
+    else:
+        ref_sketch = ref.sketch
+    d, bound = approximate_ks(ref_values, ref_sketch, cur_sketch)
+    n1 = ref.moments.count
+    n2 = cur.moments.count
+    if n1 == 0 or n2 == 0:
+        return MetricValue(value=None, pvalue=None, extra={"reason": "no finite values"})
+    m, n = sorted([float(n1), float(n2)], reverse=True)
+    p = float(np.clip(stats.kstwo.sf(d, np.round(m * n / (m + n))), 0, 1))
+    return MetricValue(value=d, pvalue=p, extra={"approximate": True, "error_bound": bound})

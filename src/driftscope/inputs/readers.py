@@ -265,6 +265,23 @@ def _unify(tables: list[pa.Table], paths: list[Path], folder: Path) -> pa.Table:
         ) from None
 
 
+def data_files(path: Path) -> list[Path]:
+    """The data files of a path: the file itself, or the CSV and Parquet files of a folder
+    (hidden and ``_``-prefixed ones left out), in name order."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder; check the path")
+    if not path.is_dir():
+        return [path]
+    files = sorted(
+        p for p in path.rglob("*")
+        if p.is_file() and not p.name.startswith((".", "_"))
+        and _suffix(p) in CSV_SUFFIXES | PARQUET_SUFFIXES
+    )
+    if not files:
+        raise InputError(f"{path}: the folder holds no CSV or Parquet files")
+    return files
+
+
 def read_table(source: str | Path) -> pa.Table:
     """Read a CSV or Parquet file, or a folder of them, into one table.
 
@@ -275,18 +292,9 @@ def read_table(source: str | Path) -> pa.Table:
         duplicate column names.
     """
     path = Path(source)
-    if not path.exists():
-        raise InputError(f"{path}: no such file or folder; check the path")
+    files = data_files(path)
     if path.is_dir():
-        files = sorted(
-            p for p in path.rglob("*")
-            if p.is_file() and not p.name.startswith((".", "_"))
-            and _suffix(p) in CSV_SUFFIXES | PARQUET_SUFFIXES
-        )
-        if not files:
-            raise InputError(f"{path}: the folder holds no CSV or Parquet files")
-        tables = [_read_file(p) for p in files]
-        table = _unify(tables, files, path)
+        table = _unify([_read_file(p) for p in files], files, path)
     else:
         table = _read_file(path)
     if table.num_columns == 0:

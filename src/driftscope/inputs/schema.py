@@ -13,19 +13,8 @@ import pyarrow.types as pat
 from driftscope.config.models import MonitoringConfig, matches
 from driftscope.errors import ConfigError, SchemaError
 from driftscope.limits import quoted
+from driftscope.profile.spec import ColumnSpec
 from driftscope.result import Finding
-
-ColumnType = Literal["numerical", "categorical"]
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    """A monitored column: its name, how it is compared, and where it comes from."""
-
-    name: str
-    type: ColumnType
-    origin: Literal["raw", "engineered", "target", "prediction", "predicted_class",
-                    "class_probability"] = "raw"
 
 
 def _is_numeric(t: pa.DataType) -> bool:

@@ -1,15 +1,18 @@
 """Profiles: per-column summaries of one dataset, against bins fitted on the reference.
 
 A profile keeps everything the metrics need and nothing else: bin counts, category counts,
-missing counts, exact moments of the finite values and (for exact Kolmogorov–Smirnov) the
-sorted non-missing values. Two profiles of the same column with the same binning merge into
-the profile of the union of their rows.
+missing counts, exact moments of the finite values, the 101 percentiles of the finite values
+and, for exact Kolmogorov–Smirnov, the sorted non-missing values — held in memory, or read
+back one column at a time from where they live (:attr:`NumericProfile.values_source`), or
+summarised by a mergeable quantile sketch. Two profiles of the same column with the same
+binning merge into the profile of the union of their rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -103,16 +106,43 @@ class NumericProfile:
     beyond_float: int = 0
     """Integer values beyond ±2^53, profiled as the nearest float64 (they lose their last
     digits: an int64 id, hash or nanosecond timestamp)."""
+    quantiles: NDArray[np.float64] | None = field(default=None, repr=False)
+    """The 101 percentiles (0, 1, …, 100 %) of the finite values, numpy's linear method;
+    None when there are no finite values or they are not known."""
+    distinct: int | None = None
+    """How many distinct non-missing values the column has (None when not counted)."""
+    whole: bool | None = None
+    """Whether every non-missing value is a whole number (None when not checked)."""
+    values_source: Callable[[], NDArray[np.float64]] | None = field(default=None, repr=False)
+    """Reads the sorted non-missing values back when they are not held (a column of a file,
+    a baseline's values file): one column in memory at a time."""
+    sketch: Any = field(default=None, repr=False)
+    """A mergeable quantile sketch of the finite values
+    (:class:`driftscope.backends.sketch.QuantileSketch`), when the values are not kept."""
 
     @property
     def rows(self) -> int:
         return self.count + self.missing
 
+    @property
+    def has_values(self) -> bool:
+        """Whether the exact sorted values can be had (held or read back)."""
+        return self.sorted_values is not None or self.values_source is not None
+
+    def load_values(self) -> NDArray[np.float64] | None:
+        """The sorted non-missing values: held, or read back now (not cached); None when
+        neither."""
+        if self.sorted_values is not None:
+            return self.sorted_values
+        if self.values_source is not None:
+            return self.values_source()
+        return None
+
     def finite_sorted(self) -> NDArray[np.float64] | None:
         """The sorted finite values (a view), or None when values were not kept."""
-        if self.sorted_values is None:
+        s = self.load_values()
+        if s is None:
             return None
-        s = self.sorted_values
         lo = int(np.searchsorted(s, -np.inf, side="right"))
         hi = int(np.searchsorted(s, np.inf, side="left"))
         return s[lo:hi]
@@ -125,6 +155,16 @@ class NumericProfile:
         values = None
         if self.sorted_values is not None and other.sorted_values is not None:
             values = np.sort(np.concatenate([self.sorted_values, other.sorted_values]))
+        sketch = None
+        if self.sketch is not None and other.sketch is not None:
+            sketch = self.sketch.merged(other.sketch)
+        quantiles = None
+        if values is not None:  # the merged values give the merged percentiles exactly
+            from driftscope.profile.quantiles import percentiles_of_sorted
+
+            quantiles = percentiles_of_sorted(values)
+        elif sketch is not None:
+            quantiles = sketch.percentiles()
         return replace(
             self,
             counts=self.counts + other.counts,
@@ -133,6 +173,12 @@ class NumericProfile:
             moments=self.moments.merge(other.moments),
             sorted_values=values,
             beyond_float=self.beyond_float + other.beyond_float,
+            quantiles=quantiles,
+            distinct=None,
+            whole=(self.whole and other.whole) if self.whole is not None
+            and other.whole is not None else None,
+            values_source=None,
+            sketch=sketch,
         )
 
 

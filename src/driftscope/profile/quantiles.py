@@ -33,3 +33,17 @@ def sorted_quantiles(values: NDArray[np.float64], qs: NDArray[np.float64]) -> ND
     out = a + diff * gamma
     np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
     return out
+
+
+PERCENTILES = np.linspace(0.0, 1.0, 101)
+"""The 101 percentiles of a distribution summary: 0 %, 1 %, …, 100 %."""
+
+
+def percentiles_of_sorted(sorted_values: NDArray[np.float64]) -> NDArray[np.float64] | None:
+    """The :data:`PERCENTILES` of the finite values of a sorted, NaN-free array; None when it
+    holds no finite value."""
+    lo = int(np.searchsorted(sorted_values, -np.inf, side="right"))
+    hi = int(np.searchsorted(sorted_values, np.inf, side="left"))
+    if hi <= lo:
+        return None
+    return sorted_quantiles(sorted_values[lo:hi], PERCENTILES)

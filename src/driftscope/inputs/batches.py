@@ -1,0 +1,134 @@
+"""Where a backend reads a side's rows from: record batches, and one column at a time.
+
+A :class:`BatchSource` hands out the rows in batches (bounded memory) and reads a single
+column whole (to sort it for exact Kolmogorov–Smirnov, one column in memory at a time). Three
+sources exist: a table already in memory (:class:`TableSource`), CSV or Parquet files read by
+row group or block (:class:`FileSource`), and a source whose batches pass through a repair
+first (:class:`RepairedSource`, the schema check's casts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import pyarrow as pa
+
+from driftscope.errors import InputError
+
+DEFAULT_BATCH_ROWS = 1 << 18
+"""Rows per batch of a file source (about 2 MB a numerical column)."""
+
+
+@runtime_checkable
+class BatchSource(Protocol):
+    """Rows of one side, by batch or by column."""
+
+    @property
+    def name(self) -> str:
+        """How reports name the data (a path, or the table's type)."""
+        ...
+
+    @property
+    def schema(self) -> pa.Schema: ...
+
+    def batches(self, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
+        """The rows in order, a bounded number at a time, with only ``columns``."""
+        ...
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        """One column, whole."""
+        ...
+
+
+@dataclass(frozen=True, eq=False)
+class TableSource:
+    """A table in memory: one batch, columns by reference (no copy)."""
+
+    table: pa.Table
+    name: str = "<Table>"
+
+    @property
+    def schema(self) -> pa.Schema:
+        return self.table.schema
+
+    @property
+    def num_rows(self) -> int:
+        return self.table.num_rows
+
+    def batches(self, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
+        yield self.table if columns is None else self.table.select(list(columns))
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        return self.table.column(name)
+
+
+@dataclass(frozen=True, eq=False)
+class RepairedSource:
+    """Another source whose batches and columns pass through ``repair`` (a function of a
+    table that may only change the columns it is given, e.g. the schema check's casts)."""
+
+    inner: BatchSource
+    repair: Callable[[pa.Table], pa.Table]
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.inner.name)
+
+    @property
+    def schema(self) -> pa.Schema:
+        return self.repair(self.inner.schema.empty_table()).schema
+
+    def batches(self, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
+        for batch in self.inner.batches(columns):
+            yield self.repair(batch)
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        one = pa.table({name: self.inner.column(name)})
+        return self.repair(one).column(name)
+
+
+class FileSource:
+    """CSV or Parquet files (one file, or a folder of files of one format and one schema),
+    read a row group or a block at a time; never the whole table."""
+
+    def __init__(self, path: str | Path, batch_rows: int = DEFAULT_BATCH_ROWS) -> None:
+        from driftscope.inputs.datasets import data_files, open_dataset
+
+        self.path = Path(path)
+        self.name = str(path)
+        self.batch_rows = batch_rows
+        self.files = data_files(self.path)
+        self.dataset = open_dataset(self.files, self.path)
+        self._rows: int | None = None
+
+    @property
+    def schema(self) -> pa.Schema:
+        return self.dataset.schema
+
+    @property
+    def num_rows(self) -> int:
+        if self._rows is None:
+            self._rows = int(self.dataset.count_rows())
+        return self._rows
+
+    def batches(self, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
+        from driftscope.inputs.datasets import dataset_errors
+
+        with dataset_errors(self.name):
+            scanner = self.dataset.scanner(columns=None if columns is None else list(columns),
+                                           batch_size=self.batch_rows, use_threads=True)
+            for batch in scanner.to_batches():
+                if batch.num_rows:
+                    yield pa.Table.from_batches([batch])
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        from driftscope.inputs.datasets import dataset_errors
+
+        if name not in self.schema.names:
+            raise InputError(f"{self.name}: no column {name!r}")
+        with dataset_errors(self.name):
+            return self.dataset.to_table(columns=[name]).column(0)
