@@ -36,7 +36,7 @@ def test_chunk_folders_are_plain_names_inside_chunks(label: str, folder: str) ->
 def test_a_backfill_from_python(tmp_path: Path) -> None:
     import driftscope
     from driftscope.config import MonitoringConfig
-    from driftscope.pipeline import build_baseline
+    from driftscope.engine.build import build_baseline
 
     rng = np.random.default_rng(2)
     reference = pd.DataFrame({"x": rng.normal(size=500)})
@@ -49,8 +49,8 @@ def test_a_backfill_from_python(tmp_path: Path) -> None:
         ("2026-W10", 300), ("2026-W11..2026-W12", 340)]
     seen = []
     with driftscope.HistoryStore(tmp_path / "h.db") as store:
-        done = run_backfill(plan, cfg, tmp_path / "out", source="batch", history=store,
-                            baseline=build_baseline(reference, cfg),
+        monitor = driftscope.Monitor(cfg, baseline=build_baseline(reference, cfg))
+        done = run_backfill(plan, monitor, tmp_path / "out", source="batch", history=store,
                             on_chunk=lambda r, n: seen.append((r.index, n)))
         assert store.run_ids() == [r.result.run.id for r in done.rounds]
     assert seen == [(1, 2), (2, 2)]

@@ -838,7 +838,7 @@ class _PoolSpy:
         from concurrent.futures import ThreadPoolExecutor
 
         import driftscope.backends.local
-        import driftscope.pipeline
+        import driftscope.engine.judge
 
         self.sizes: list[int | None] = []
         spy = self
@@ -848,7 +848,7 @@ class _PoolSpy:
                 spy.sizes.append(max_workers)
                 super().__init__(max_workers=max_workers, **kw)
 
-        for module in (driftscope.backends.local, driftscope.pipeline):
+        for module in (driftscope.backends.local, driftscope.engine.judge):
             monkeypatch.setattr(module, "ThreadPoolExecutor", Pool)
 
 
@@ -1146,7 +1146,7 @@ def test_reference_and_current_in_any_format(cli: Cli, data: DataFiles, tmp_path
 # =========================================================================================
 
 def _history_rounds(path: Path) -> int:
-    history = pytest.importorskip("driftscope.outputs.history")
+    history = pytest.importorskip("driftscope.store")
     store = history.HistoryStore(path, create=False)
     try:
         return len(store.runs())
@@ -1155,7 +1155,7 @@ def _history_rounds(path: Path) -> int:
 
 
 def test_history_and_no_history(cli: Cli, data: DataFiles, tmp_path: Path) -> None:
-    pytest.importorskip("driftscope.outputs.history")
+    pytest.importorskip("driftscope.store")
     base = ["run", "--reference", data.ref_csv, "--current", data.drift_csv, "--plots", "none",
             "--no-html"]
     assert cli(*base, "--out", tmp_path / "off", "--no-history").code == 0
@@ -1210,7 +1210,7 @@ def test_fail_on_with_chunks_looks_at_every_chunk(cli: Cli, data: DataFiles,
 
 
 def test_chunks_are_recorded_in_the_history(cli: Cli, data: DataFiles, tmp_path: Path) -> None:
-    pytest.importorskip("driftscope.outputs.history")
+    pytest.importorskip("driftscope.store")
     result = cli("run", "--reference", data.ref_csv, "--current", data.drift_csv, "--out",
                  tmp_path, "--plots", "none", "--no-html", "--chunk-by", "week",
                  "--timestamp-column", "ts")
@@ -1592,7 +1592,7 @@ def test_chunk_rounds_name_their_source(cli: Cli, data: DataFiles, tmp_path: Pat
 
 
 def test_chunk_sources_in_the_history(cli: Cli, data: DataFiles, tmp_path: Path) -> None:
-    history = pytest.importorskip("driftscope.outputs.history")
+    history = pytest.importorskip("driftscope.store")
     result = cli("run", "--reference", data.ref_csv, "--current", data.drift_csv, "--out",
                  tmp_path, "--plots", "none", "--no-html", "--chunk-by", "week",
                  "--timestamp-column", "ts")
@@ -1869,7 +1869,7 @@ def test_a_backfill_keeps_every_chunk_and_names_the_worst(cli: Cli, tmp_path: Pa
     db = out / "driftscope_history.db"
     assert db.exists() is history
     if history:  # one round per chunk; the newest is the merged one, not a 30-row spike
-        from driftscope.outputs.history import HistoryStore
+        from driftscope.store import HistoryStore
 
         with HistoryStore(db, create=False) as store:
             runs = store.runs()

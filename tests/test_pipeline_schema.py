@@ -283,7 +283,7 @@ def test_the_dashboard_shows_a_broken_column(broken: tuple[pd.DataFrame, pd.Data
                                              ) -> None:
     app_test = pytest.importorskip("streamlit.testing.v1").AppTest
     from driftscope.dashboard import APP_PATH
-    from driftscope.outputs.history import HistoryStore
+    from driftscope.store import HistoryStore
 
     reference, current = broken
     result = driftscope.run(reference=reference, current=current, progress=False)

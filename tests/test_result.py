@@ -116,3 +116,97 @@ def test_to_pandas_has_one_row_per_column() -> None:
     assert frame.set_index("name").loc["a", "status"] == result.feature("a").status.value
     assert frame.set_index("name").loc["a", "psi"] == result.feature("a").metrics.psi
     assert pd.isna(frame.set_index("name").loc["b", "ks_statistic"])  # does not apply
+
+
+# -- layering: the result imports nothing above it --------------------------------------------
+def _driftscope_imports(path: Path) -> set[str]:
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+             for alias in node.names}
+    names |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    return {n for n in names if n.startswith("driftscope")}
+
+
+def test_the_result_imports_only_modules_below_it() -> None:
+    import driftscope.result
+
+    assert _driftscope_imports(Path(driftscope.result.__file__)) <= {
+        "driftscope.errors", "driftscope.findings", "driftscope.plain", "driftscope.safe_yaml",
+        "driftscope.severity"}  # fmt: skip
+
+
+def test_no_input_module_imports_the_result() -> None:
+    import driftscope.inputs
+
+    for path in Path(driftscope.inputs.__file__).parent.glob("*.py"):
+        assert "driftscope.result" not in _driftscope_imports(path), path.name
+
+
+def test_findings_and_severity_are_the_result_s_own() -> None:
+    import driftscope.result
+    from driftscope.findings import Finding
+    from driftscope.severity import Severity as LowSeverity
+
+    assert driftscope.result.Finding is Finding and Severity is LowSeverity
+
+
+def test_a_notebook_shows_the_report_without_importing_it_up_front() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from driftscope.result import RunResult\n"
+        "from tests.factories import make_result\n"
+        "assert 'jinja2' not in sys.modules and 'driftscope.outputs.html' not in sys.modules\n"
+        "page = make_result()._repr_html_()\n"
+        "assert page.startswith('<!DOCTYPE html>'), page[:40]\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
+
+
+def test_without_a_renderer_a_notebook_shows_the_plain_repr() -> None:
+    from driftscope.outputs.notebook import register
+    from driftscope.result import set_html_renderer
+
+    set_html_renderer(None)
+    try:
+        assert make_result()._repr_html_() is None
+    finally:
+        register()
+    assert make_result()._repr_html_() == render_html(make_result())
+
+
+# -- the columns of a result and the worst-first order ----------------------------------------
+def test_columns_are_the_features_then_the_other_columns() -> None:
+    result = make_result()
+    target = make_feature("y", Severity.NORMAL, origin="target")
+    probability = make_feature("prediction[a]", Severity.NORMAL, origin="class_probability")
+    full = dataclasses.replace(result, target=target, class_probabilities=(probability,))
+    assert result.prediction is not None
+    assert full.other_columns() == (result.prediction, target)
+    assert full.other_columns(class_probabilities=True) == (result.prediction, target,
+                                                           probability)
+    assert full.columns() == (*result.features, result.prediction, target)
+    assert full.columns(class_probabilities=True)[-1] is probability
+    assert make_result(with_model=False).other_columns() == ()
+
+
+def test_worst_first_orders_by_status_then_psi_and_keeps_ties() -> None:
+    from driftscope.result import worst_first
+
+    a = make_feature("a", Severity.WARNING, psi=0.2)
+    b = make_feature("b", Severity.CRITICAL, psi=0.3)
+    c = make_feature("c", Severity.CRITICAL, psi=0.5)
+    d = make_feature("d", Severity.WARNING, psi=0.2)
+    e = make_feature("e", Severity.NORMAL, psi=0.9)
+    assert [f.name for f in worst_first([a, b, c, d, e])] == ["c", "b", "a", "d", "e"]
+    # a PSI that is not a number (a report edited by hand) goes last within its status
+    broken = dataclasses.replace(c, name="nan", metrics=dataclasses.replace(
+        c.metrics, psi=float("nan")))
+    missing = dataclasses.replace(c, name="none", metrics=dataclasses.replace(
+        c.metrics, psi=None))  # type: ignore[arg-type]
+    assert [f.name for f in worst_first([broken, missing, b, e])] == ["b", "nan", "none", "e"]

@@ -23,14 +23,19 @@ from driftscope.errors import (
     InputError,
     SchemaError,
 )
+from driftscope.outputs.notebook import register as _show_reports_in_notebooks
+
+# notebooks show a RunResult as its HTML report; driftscope.result itself imports no output
+_show_reports_in_notebooks()
 
 if TYPE_CHECKING:  # pragma: no cover
     from driftscope.baseline import Baseline, load_baseline, save_baseline
     from driftscope.config import MonitoringConfig, load_config
-    from driftscope.outputs.history import HistoryStore
-    from driftscope.outputs.writer import WrittenOutputs, default_history_path, write_outputs
-    from driftscope.pipeline import build_baseline, run
+    from driftscope.engine.build import build_baseline
+    from driftscope.monitor import Monitor, run
+    from driftscope.outputs.writer import WrittenOutputs, write_outputs
     from driftscope.result import FeatureResult, RunResult, Severity
+    from driftscope.store import HistoryStore, default_history_path
 
 # the engine is imported on first use, so `driftscope --help` and `import driftscope` stay
 # quick (scipy.stats alone takes about a second)
@@ -42,10 +47,11 @@ _LAZY = {
     "load_config": "driftscope.config",
     "write_outputs": "driftscope.outputs.writer",
     "WrittenOutputs": "driftscope.outputs.writer",
-    "default_history_path": "driftscope.outputs.writer",
-    "HistoryStore": "driftscope.outputs.history",
-    "build_baseline": "driftscope.pipeline",
-    "run": "driftscope.pipeline",
+    "default_history_path": "driftscope.store",
+    "HistoryStore": "driftscope.store",
+    "build_baseline": "driftscope.engine.build",
+    "Monitor": "driftscope.monitor",
+    "run": "driftscope.monitor",
     "FeatureResult": "driftscope.result",
     "RunResult": "driftscope.result",
     "Severity": "driftscope.result",
@@ -77,6 +83,7 @@ __all__ = [
     "HistoryError",
     "HistoryStore",
     "InputError",
+    "Monitor",
     "MonitoringConfig",
     "RunResult",
     "SchemaError",

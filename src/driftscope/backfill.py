@@ -21,11 +21,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 import pyarrow as pa
 
-from driftscope.config.models import MonitoringConfig
 from driftscope.errors import InputError
 from driftscope.inputs.chunking import Chunk, Period, merge_small_chunks, split_table
 from driftscope.outputs.writer import (
@@ -37,6 +36,10 @@ from driftscope.outputs.writer import (
     write_outputs,
 )
 from driftscope.result import Backfill, ChunkEntry, Finding, RunResult, Severity
+from driftscope.store.reader import HistoryReader
+
+if TYPE_CHECKING:
+    from driftscope.monitor import Monitor
 
 __all__ = ["BackfillPlan", "BackfillResult", "ChunkRound", "chunk_folder", "plan_backfill",
            "run_backfill"]
@@ -136,9 +139,10 @@ class _AlreadyRecorded:
         return self._history.contains(run_id)
 
 
-def run_backfill(plan: BackfillPlan, config: MonitoringConfig, out: str | Path, *,
-                 baseline: Any, history: Recorder | None = None,
-                 read_history: Callable[[], Any] | None = None, source: str | None = None,
+def run_backfill(plan: BackfillPlan, monitor: Monitor, out: str | Path, *,
+                 history: Recorder | None = None,
+                 read_history: Callable[[], HistoryReader | None] | None = None,
+                 source: str | None = None,
                  on_chunk: Callable[[ChunkRound, int], None] | None = None) -> BackfillResult:
     """Run and write every chunk of ``plan``, then the top-level report.
 
@@ -146,12 +150,11 @@ def run_backfill(plan: BackfillPlan, config: MonitoringConfig, out: str | Path, 
     ----------
     plan : BackfillPlan
         From :func:`plan_backfill`.
-    config : MonitoringConfig
-        The round settings; chunk folders get no PNGs and no snapshot.
+    monitor : Monitor
+        Runs the rounds (its config, model and baseline, loaded once for all chunks); chunk
+        folders get no PNGs and no snapshot.
     out : path-like
         The output folder: chunks go into ``out/chunks/<label>/``.
-    baseline
-        A :class:`driftscope.baseline.Baseline` (built once for all chunks).
     history : Recorder, optional
         Where every chunk is recorded (None: nowhere; the chunk reports are still written).
     read_history : callable, optional
@@ -162,16 +165,16 @@ def run_backfill(plan: BackfillPlan, config: MonitoringConfig, out: str | Path, 
     on_chunk : callable, optional
         Called with each written chunk and the number of chunks.
     """
-    from driftscope.pipeline import run
-
+    config = monitor.config
     out_dir = Path(out)
     name = source if source is not None else str(config.current)
     quiet_cfg = config.model_copy(update={"plots": "none", "plot_features": []})
-    reader = read_history if read_history is not None else (lambda: history)
+    # by default the store that records the chunks is the one they read
+    reader = read_history if read_history is not None else (
+        lambda: cast("HistoryReader | None", history))
     rounds: list[ChunkRound] = []
-    for i, chunk in enumerate(plan.chunks, 1):
-        result = run(current=chunk.table, config=config, baseline=baseline,
-                     history=reader(), source=f"{name} [{chunk.label}]")
+    for i, (chunk, result) in enumerate(monitor.run_windows(plan, source=name,
+                                                            history=reader), 1):
         extra = _findings(plan, chunk, name)
         if extra:
             result = dataclasses.replace(result, findings=(*result.findings, *extra))

@@ -213,9 +213,10 @@ def save_baseline(baseline: Baseline, out: str | os.PathLike[str]) -> Path:
         cols = []
         for i, (spec, prof) in enumerate(baseline.columns):
             vf = None
-            if isinstance(prof, NumericProfile) and prof.sorted_values is not None:
+            values = prof.load_values() if isinstance(prof, NumericProfile) else None
+            if values is not None:
                 vf = f"values/{i:05d}.parquet"
-                pq.write_table(pa.table({"v": prof.sorted_values}), tmp / vf,
+                pq.write_table(pa.table({"v": values}), tmp / vf,
                                compression="zstd", write_page_checksum=True)
             cols.append(_profile_to_dict(spec, prof, vf))
         manifest = {
@@ -260,6 +261,25 @@ def _check_binning(binning: Binning, name: str, manifest: Path) -> None:
                             "in increasing order); rebuild it")
 
 
+def _values_reader(vpath: Path, count: int) -> Any:
+    """Reads a column's sorted reference values when a comparison needs them (one column in
+    memory at a time), verifying the page checksums and the count the manifest holds."""
+
+    def read() -> Any:
+        try:
+            values = pq.read_table(vpath, page_checksum_verification=True).column("v")
+        except (pa.ArrowInvalid, OSError, KeyError) as err:
+            first = (str(err).splitlines() or [err.__class__.__name__])[0][:160]
+            raise BaselineError(f"{vpath}: corrupt baseline values ({first}); rebuild the "
+                                "baseline") from None
+        if len(values) != count:
+            raise BaselineError(f"{vpath}: holds {len(values)} values where the manifest says "
+                                f"{count}; rebuild the baseline")
+        return values.to_numpy()
+
+    return read
+
+
 def load_baseline(path: str | os.PathLike[str]) -> Baseline:
     """Read a baseline folder written by :func:`save_baseline`."""
     folder = Path(path)
@@ -289,6 +309,7 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
             prof: ColumnProfile
             if c["type"] == "numerical":
                 values = None
+                reader = None
                 if c.get("values_file"):
                     vpath = folder / c["values_file"]
                     if vpath.resolve().parent != (folder / "values").resolve():
@@ -296,24 +317,26 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
                                             "the baseline's values/ folder; rebuild it")
                     if not vpath.is_file():
                         raise BaselineError(f"{vpath}: missing; rebuild the baseline")
-                    values = pq.read_table(
-                        vpath, page_checksum_verification=True).column("v").to_numpy()
+                    reader = _values_reader(vpath, int(c["count"]))
+                    reader()  # verified now (checksums, count), then let go: read when used
                 b = c["binning"]
                 mo = c["moments"]
                 binning = Binning(kind=b["kind"], edges=tuple(b["edges"]),
                                   values=tuple(b["values"]))
                 _check_binning(binning, c["name"], manifest_path)
                 # value bins saved before new values were split below/between/above
-                counts = upgrade_value_counts(np.asarray(c["counts"], dtype=np.int64), binning,
-                                              values)
-                if counts is None:
+                counts = np.asarray(c["counts"], dtype=np.int64)
+                if binning.kind == "value" and len(counts) != binning.n_bins:
+                    values = reader() if reader is not None else None  # an older layout
+                upgraded = upgrade_value_counts(counts, binning, values)
+                if upgraded is None:
                     raise BaselineError(f"{folder}: the bins of column {c['name']!r} were saved "
                                         "by an older driftscope and cannot be converted; "
                                         "rebuild the baseline")
                 prof = NumericProfile(
                     name=c["name"],
                     binning=binning,
-                    counts=counts,
+                    counts=upgraded,
                     missing=int(c["missing"]),
                     count=int(c["count"]),
                     moments=Moments(
@@ -322,6 +345,7 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
                         max=float("-inf") if mo["max"] is None else float(mo["max"]),
                     ),
                     sorted_values=values,
+                    values_source=None if values is not None else reader,
                     beyond_float=int(c.get("beyond_float", 0)),
                 )
             else:

@@ -49,7 +49,12 @@ def _add_round_args(p: argparse.ArgumentParser, policy: bool = True) -> None:
     if policy:  # a baseline holds profiles only: significance and draws act in the round
         p.add_argument("--significance", type=float, help="significance level (default 0.01)")
         p.add_argument("--seed", type=int, help="seed of the PSI significance draws (default 0)")
+        p.add_argument("--ks", choices=("exact", "approximate"),
+                       help="Kolmogorov-Smirnov from the sorted values (exact, default) or, "
+                       "with --backend streaming, from quantile sketches (approximate)")
     p.add_argument("--workers", type=int, help="threads used for profiling (default: CPUs)")
+    p.add_argument("--backend", help="how the data is profiled: local (in memory, default) or "
+                   "streaming (files read by batch, bounded memory)")
     prog = p.add_mutually_exclusive_group()
     prog.add_argument("--progress", dest="progress", action="store_const", const="always",
                       help="always show progress")
@@ -126,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 _ROUND_KEYS = ("reference", "model", "metadata", "target", "positive_class",
                "feature_engineering", "proba_column", "prediction_column", "timestamp_column",
-               "categorical", "ignore", "significance", "seed", "workers", "progress")
+               "categorical", "ignore", "significance", "seed", "workers", "progress",
+               "backend", "ks")
 
 
 def _overrides(ns: argparse.Namespace, extra: Sequence[str] = ()) -> dict[str, Any]:
@@ -135,8 +141,8 @@ def _overrides(ns: argparse.Namespace, extra: Sequence[str] = ()) -> dict[str, A
 
 def _default_history(out: str) -> str:
     """The history a round written into ``out`` records into when none is named (see
-    :func:`driftscope.outputs.writer.default_history_path`)."""
-    from driftscope.outputs.writer import default_history_path
+    :func:`driftscope.store.default_history_path`)."""
+    from driftscope.store import default_history_path
 
     return str(default_history_path(out))
 
@@ -206,7 +212,7 @@ class _History:
         if self.url is None:
             return
         if self.store is None:
-            from driftscope.outputs.history import HistoryStore
+            from driftscope.store import HistoryStore
 
             if "://" not in self.url and (self.default or Path(self.url).expanduser().parent
                                           .resolve() == self.out.resolve()):
@@ -227,11 +233,7 @@ class _History:
             return None
         if self.store is not None:
             return self.store
-        from driftscope.outputs.history import (
-            HistoryForeignError,
-            HistoryNotFoundError,
-            HistoryStore,
-        )
+        from driftscope.store import HistoryForeignError, HistoryNotFoundError, HistoryStore
 
         if "://" not in self.url and not Path(self.url).expanduser().exists():
             return None  # the first round creates it
@@ -256,8 +258,8 @@ class _History:
 
 def cmd_run(ns: argparse.Namespace) -> int:
     from driftscope.config.loader import load_config
+    from driftscope.monitor import Monitor
     from driftscope.outputs.writer import write_outputs
-    from driftscope.pipeline import run
     from driftscope.result import Severity
 
     cfg = load_config(ns.config, _overrides(ns, ("current", "baseline", "out", "fail_on",
@@ -274,14 +276,15 @@ def cmd_run(ns: argparse.Namespace) -> int:
     out = Path(cfg.out)
     try:
         if ns.chunk_by is not None or ns.chunk_size is not None:
-            backfill = _backfill(ns, cfg, out, history)
+            backfill = _backfill(ns, cfg, out, history, Monitor)
             reached = backfill.status
             worst = backfill.worst
             what = f"chunk {worst.index}/{len(backfill.rounds)} {_printable(worst.chunk.label)}"
             summary = _backfill_summary(backfill, out, cfg.html)
         else:
             with _writing(out):
-                written = write_outputs(run(config=cfg, history=history.past()), out, cfg,
+                monitor = Monitor(cfg, history=history.past(), progress=_progress(cfg))
+                written = write_outputs(monitor.run(), out, cfg,
                                         history if history.url is not None else None)
             reached = written.result.status
             what = "round"
@@ -291,7 +294,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
     if not ns.quiet:
         print(summary)
         if history.url is not None:
-            from driftscope.outputs.history import mask_url
+            from driftscope.store import mask_url
 
             print(f"  history: {_printable(mask_url(history.url))}")
     if cfg.fail_on is not None:  # with chunks: the worst chunk decides
@@ -303,12 +306,12 @@ def cmd_run(ns: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _backfill(ns: argparse.Namespace, cfg: Any, out: Path, history: _History) -> Any:
+def _backfill(ns: argparse.Namespace, cfg: Any, out: Path, history: _History,
+              monitor_type: Any) -> Any:
     """``--chunk-by`` / ``--chunk-size``: every chunk a round with its own report under
     ``<out>/chunks/``, then the top-level report (see :mod:`driftscope.backfill`)."""
     from driftscope.backfill import plan_backfill, run_backfill
     from driftscope.inputs.readers import read_table
-    from driftscope.pipeline import Artifacts, build_baseline
 
     plan = plan_backfill(read_table(cfg.current), ns.chunk_by, cfg.timestamp_column,
                          ns.chunk_size, str(cfg.current))
@@ -325,12 +328,10 @@ def _backfill(ns: argparse.Namespace, cfg: Any, out: Path, history: _History) ->
                 print(f"driftscope: {_printable(parts)} run as one chunk "
                       f"{_printable(chunk.label)}: a chunk with fewer than half the rows of "
                       "the median chunk is merged into its smaller neighbour")
-    art = Artifacts.load(cfg)
-    baseline: Any = cfg.baseline
-    if baseline is None:
-        progress = _progress(cfg)
-        baseline = build_baseline(cfg.reference, cfg, art, progress)
-        progress.close()
+    progress = _progress(cfg)
+    monitor = monitor_type(cfg, progress=progress)
+    _ = monitor.baseline  # built once for every chunk, before the first is written
+    progress.close()
 
     def said(done: Any, total: int) -> None:
         if not ns.quiet:
@@ -338,7 +339,7 @@ def _backfill(ns: argparse.Namespace, cfg: Any, out: Path, history: _History) ->
                   f"{done.result.status.value} ({done.chunk.table.num_rows} rows)")
 
     with _writing(out):
-        return run_backfill(plan, cfg, out, baseline=baseline,
+        return run_backfill(plan, monitor, out,
                             history=history if history.url is not None else None,
                             read_history=history.past, source=str(cfg.current), on_chunk=said)
 
@@ -419,7 +420,7 @@ def _writing(out: Path) -> Iterator[None]:
 def cmd_baseline(ns: argparse.Namespace) -> int:
     from driftscope.baseline import check_baseline_target, save_baseline
     from driftscope.config.loader import load_config
-    from driftscope.pipeline import build_baseline
+    from driftscope.monitor import Monitor
 
     overrides = _overrides(ns)
     cfg = load_config(ns.config, overrides)
@@ -427,7 +428,7 @@ def cmd_baseline(ns: argparse.Namespace) -> int:
         raise UsageError("driftscope baseline: --reference is required")
     check_baseline_target(ns.out)  # refuse before the work, not after it
     progress = _progress(cfg)
-    bl = build_baseline(cfg.reference, cfg, progress=progress)
+    bl = Monitor(cfg, progress=progress).baseline
     progress.close()
     try:
         path = save_baseline(bl, ns.out)
@@ -465,13 +466,9 @@ def cmd_simulate(ns: argparse.Namespace) -> int:
 
 
 def cmd_history(ns: argparse.Namespace) -> int:
-    from driftscope.outputs.history import (
-        HistoryNotFoundError,
-        HistoryStore,
-        history_report,
-        mask_url,
-    )
-    from driftscope.outputs.history_schema import MAX_LAST, shown
+    from driftscope.outputs.history_report import history_report
+    from driftscope.store import HistoryNotFoundError, HistoryStore, mask_url
+    from driftscope.store.queries import MAX_LAST, shown
 
     if ns.last is not None and not 1 <= ns.last <= MAX_LAST:
         raise UsageError(f"driftscope history: --last must be a whole number of rounds from 1 "

@@ -3,52 +3,56 @@
 A :class:`RunResult` holds no raw rows: only metrics, bins, distribution summaries and
 statuses. Every output (JSON, HTML, PNG, dashboard snapshot, history) is built from it, so any
 report can be rebuilt from a stored result without the data.
+
+This module imports no output: a notebook shows a result as the HTML report through the
+renderer the output layer registers (:func:`set_html_renderer`, called when :mod:`driftscope`
+is imported). :class:`Severity` and :class:`Finding` live in the low-level modules
+:mod:`driftscope.severity` and :mod:`driftscope.findings` and are re-exported here.
 """
 
 from __future__ import annotations
 
 import collections
 import dataclasses
-import enum
 import json
 import math
-import types
 import typing
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from driftscope.findings import Finding
+from driftscope.plain import OMIT_WHEN_EMPTY, from_plain, to_plain
+from driftscope.severity import Severity
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Backfill",
+    "Bin",
+    "ChunkEntry",
+    "ClassPerformance",
+    "ConfusionMatrix",
+    "DatasetInfo",
+    "Distribution",
+    "FeatureResult",
+    "FeatureType",
+    "Finding",
+    "Metrics",
+    "ModelInfo",
+    "Origin",
+    "PerformanceMetric",
+    "PerformanceResult",
+    "RunInfo",
+    "RunResult",
+    "Severity",
+    "SideSummary",
+    "check_schema_version",
+    "set_html_renderer",
+    "worst_first",
+    "worst_first_key",
+]
+
 SCHEMA_VERSION = "1.0"
-
-
-class Severity(str, enum.Enum):
-    """Alert level, ordered NORMAL < WARNING < CRITICAL."""
-
-    NORMAL = "NORMAL"
-    WARNING = "WARNING"
-    CRITICAL = "CRITICAL"
-
-    def __str__(self) -> str:
-        return self.value
-
-    def __format__(self, spec: str) -> str:
-        return format(self.value, spec)
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self.value]
-
-    @classmethod
-    def worst(cls, levels: typing.Iterable[Severity | str]) -> Severity:
-        """The highest level among ``levels`` (NORMAL when empty)."""
-        best = cls.NORMAL
-        for level in levels:
-            lv = cls(level)
-            if lv.rank > best.rank:
-                best = lv
-        return best
-
-
-_RANK = {"NORMAL": 0, "WARNING": 1, "CRITICAL": 2}
 
 FeatureType = Literal["numerical", "categorical"]
 Origin = Literal["raw", "engineered", "prediction", "predicted_class", "target",
@@ -137,11 +141,6 @@ class PerformanceMetric:
     status: Severity = Severity.NORMAL
 
 
-OMIT_WHEN_EMPTY = {"omit_when_empty": True}
-"""Field metadata: the field is left out of the JSON when None or empty (a field that only
-some rounds have, e.g. multiclass performance, so other rounds keep their exact shape)."""
-
-
 @dataclass(frozen=True)
 class ClassPerformance:
     """One class of a multiclass model: precision, recall and F1 of that class (None where the
@@ -216,14 +215,6 @@ class RunInfo:
 
 
 @dataclass(frozen=True)
-class Finding:
-    """Something the round noticed that is not a metric: a skipped column, an all-missing side."""
-
-    message: str
-    column: str | None = None
-
-
-@dataclass(frozen=True)
 class ChunkEntry:
     """One chunk of a backfill, as the top-level report lists it."""
 
@@ -275,6 +266,18 @@ class RunResult:
     schema_version: str = SCHEMA_VERSION
 
     # -- convenience -------------------------------------------------------------------
+    def columns(self, class_probabilities: bool = False) -> tuple[FeatureResult, ...]:
+        """Every compared column: the features, then :meth:`other_columns`."""
+        return (*self.features, *self.other_columns(class_probabilities))
+
+    def other_columns(self, class_probabilities: bool = False) -> tuple[FeatureResult, ...]:
+        """The compared columns that are not features: the prediction, the predicted class
+        and the target (those the round has), then, with ``class_probabilities``, each
+        class's probability (multiclass models)."""
+        others = (self.prediction, self.predicted_class, self.target)
+        return (*(c for c in others if c is not None),
+                *(self.class_probabilities if class_probabilities else ()))
+
     def feature(self, name: str) -> FeatureResult:
         """The result of the feature called ``name`` (KeyError naming the features when absent)."""
         for f in self.features:
@@ -298,30 +301,23 @@ class RunResult:
     def to_pandas(self) -> Any:
         """One row per monitored column (features, then prediction, predicted class and
         target): name, origin, type, status, reason, plot and every metric as columns."""
-        import dataclasses
-
         import pandas as pd
 
-        rows = []
-        for f in (*self.features, self.prediction, self.predicted_class, self.target):
-            if f is None:
-                continue
-            rows.append({"name": f.name, "origin": f.origin, "type": f.type,
-                         "status": f.status.value, "reason": f.reason, "plot": f.plot,
-                         **dataclasses.asdict(f.metrics)})
+        rows = [{"name": f.name, "origin": f.origin, "type": f.type, "status": f.status.value,
+                 "reason": f.reason, "plot": f.plot, **dataclasses.asdict(f.metrics)}
+                for f in self.columns()]
         columns = ["name", "origin", "type", "status", "reason", "plot",
                    *(x.name for x in dataclasses.fields(Metrics))]
         return pd.DataFrame(rows, columns=columns)
 
-    def _repr_html_(self) -> str:
-        """Jupyter shows the HTML report inline."""
-        from driftscope.outputs.html import render_html
-
-        return render_html(self)
+    def _repr_html_(self) -> str | None:
+        """Jupyter shows the HTML report inline (the renderer registered with
+        :func:`set_html_renderer`); None, so the plain repr, when none is registered."""
+        return None if _html_renderer is None else _html_renderer(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (dicts, lists, str, int, float, None)."""
-        out = _to_plain(self)
+        out = to_plain(self)
         assert isinstance(out, dict)
         # put schema_version first for readers that peek
         return {"schema_version": out.pop("schema_version"), **out}
@@ -332,7 +328,7 @@ class RunResult:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
         check_schema_version(data)
-        return typing.cast(RunResult, _from_plain(cls, data))
+        return typing.cast(RunResult, from_plain(cls, data))
 
     @classmethod
     def from_json(cls, text: str) -> RunResult:
@@ -363,60 +359,30 @@ def check_schema_version(data: dict[str, Any]) -> None:
         )
 
 
-def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, (tuple, list, dict)) and not value)
+HtmlRenderer = Callable[[RunResult], str]
+"""What renders a result as one HTML page (:func:`driftscope.outputs.html.render_html`)."""
+
+_html_renderer: HtmlRenderer | None = None
 
 
-def _to_plain(obj: Any) -> Any:
-    if isinstance(obj, enum.Enum):
-        return obj.value
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: _to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)
-                if not (f.metadata.get("omit_when_empty") and _empty(getattr(obj, f.name)))}
-    if isinstance(obj, dict):
-        return {str(k): _to_plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_to_plain(v) for v in obj]
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
-        return _to_plain(obj.item())
-    return obj
+def set_html_renderer(renderer: HtmlRenderer | None) -> None:
+    """Set what :meth:`RunResult._repr_html_` shows in a notebook (None: the plain repr).
+
+    The output layer registers the HTML report when :mod:`driftscope` is imported
+    (:mod:`driftscope.outputs.notebook`), so the result never imports an output.
+    """
+    global _html_renderer
+    _html_renderer = renderer
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
+def worst_first_key(column: FeatureResult) -> tuple[int, float]:
+    """The sort key of the worst-first order: status (CRITICAL first), then PSI, largest
+    first; a PSI that is not a finite number (a report edited by hand) sorts last."""
+    psi = column.metrics.psi
+    finite = psi is not None and math.isfinite(psi)
+    return -Severity(column.status).rank, -(psi if finite else -1.0)
 
 
-def _hints(cls: type) -> dict[str, Any]:
-    if cls not in _HINTS:
-        _HINTS[cls] = typing.get_type_hints(cls)
-    return _HINTS[cls]
-
-
-def _from_plain(tp: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    origin = typing.get_origin(tp)
-    args = typing.get_args(tp)
-    if origin in (typing.Union, types.UnionType):
-        non_none = [a for a in args if a is not type(None)]
-        return _from_plain(non_none[0], value) if len(non_none) == 1 else value
-    if origin is tuple:
-        return tuple(_from_plain(args[0], v) for v in value)
-    if origin is dict:
-        return {k: _from_plain(args[1], v) for k, v in value.items()}
-    if origin is Literal:
-        return value
-    if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return tp(value)
-    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
-        hints = _hints(tp)
-        kwargs = {
-            f.name: _from_plain(hints[f.name], value[f.name])
-            for f in dataclasses.fields(tp)
-            if f.name in value
-        }
-        return tp(**kwargs)
-    if tp is float and isinstance(value, int):
-        return float(value)
-    return value
+def worst_first(columns: Iterable[FeatureResult]) -> list[FeatureResult]:
+    """``columns`` worst first (:func:`worst_first_key`); ties keep their order."""
+    return sorted(columns, key=worst_first_key)

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 import driftscope
-from driftscope.outputs.history import HistoryStore
 from driftscope.result import Severity
+from driftscope.store import HistoryStore
 
 
 def _ref(n=20_000, seed=0):

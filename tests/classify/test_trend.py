@@ -1,4 +1,4 @@
-"""Trend detection, persistence/hysteresis and alert episodes on synthetic series.
+"""Trend detection on synthetic series.
 
 The detector is evaluated the way the policy uses it: after every round, on the series so
 far. Flat series use PSI noise of the shape PSI really has without drift, a scaled chi-square
@@ -8,22 +8,15 @@ far. Flat series use PSI noise of the shape PSI really has without drift, a scal
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from driftscope.classify.trend import (
-    Episode,
-    alert_episodes,
-    apply_persistence,
-    detect_trend,
-)
-from driftscope.result import Severity
-
-N, W, C = Severity.NORMAL, Severity.WARNING, Severity.CRITICAL
+from driftscope.classify.persistence import apply_persistence
+from driftscope.classify.trend import apply_persistence as reexported
+from driftscope.classify.trend import detect_trend
 
 
 def first_alarm(series: np.ndarray, start: int = 0) -> int | None:
@@ -202,104 +195,5 @@ def test_any_series_gives_a_consistent_verdict(series: list[float | None]) -> No
     assert np.isfinite(verdict.statistic)
 
 
-# --------------------------------------------------------------------------------------
-# apply_persistence
-# --------------------------------------------------------------------------------------
-
-
-def statuses(steps: list) -> list[Severity]:  # type: ignore[type-arg]
-    return [s.status for s in steps]
-
-
-def test_defaults_change_nothing() -> None:
-    psi = [0.01, 0.3, 0.15, 0.02, 0.5]
-    assert statuses(apply_persistence(psi)) == [N, C, W, N, C]
-    assert all(s.reason is None for s in apply_persistence(psi))
-
-
-def test_critical_only_after_k_of_n_rounds() -> None:
-    psi = [0.3, 0.02, 0.3, 0.3, 0.02, 0.02, 0.02, 0.3]
-    steps = apply_persistence(psi, k=3, n=4)
-    assert statuses(steps) == [W, N, W, C, N, N, N, W]
-    assert steps[0].reason == "1 of the last 4 rounds critical; CRITICAL needs 3"
-    assert steps[3].hits == 3 and steps[3].reason is None
-
-
-def test_hysteresis_returns_to_normal_only_below_the_lower_threshold() -> None:
-    psi = [0.02, 0.15, 0.08, 0.06, 0.04, 0.07, 0.12]
-    steps = apply_persistence(psi, lower_threshold=0.05)
-    assert statuses(steps) == [N, W, W, W, N, N, W]
-    assert steps[2].reason == "kept at WARNING until PSI falls below 0.05 (now 0.08)"
-    assert steps[5].reason is None  # 0.07 after the alert ended starts nothing
-
-
-def test_critical_hysteresis() -> None:
-    psi = [0.3, 0.22, 0.19, 0.15, 0.3]
-    steps = apply_persistence(psi, critical_lower_threshold=0.2)
-    assert statuses(steps) == [C, C, W, W, C]
-    assert "kept at CRITICAL until PSI falls below 0.2" in (steps[1].reason or "")
-
-
-def test_statuses_from_the_policy_drive_the_levels() -> None:
-    # the policy's significance guard said NORMAL for 0.3 in round 1 (tiny batch)
-    psi = [0.3, 0.3, 0.3, 0.3]
-    own = [C, N, C, C]
-    assert statuses(apply_persistence(psi, statuses=own, k=2, n=3)) == [W, N, C, C]
-    assert [s.raw for s in apply_persistence(psi, statuses=[s.value for s in own])] == own
-
-
-def test_rounds_without_data_keep_the_previous_status() -> None:
-    steps = apply_persistence([0.3, None, float("nan"), 0.02])
-    assert statuses(steps) == [C, C, C, N]
-    assert steps[1].reason == "no PSI this round; status kept"
-
-
-def test_persistence_flapping_becomes_one_episode() -> None:
-    psi = [0.02, 0.12, 0.09, 0.11, 0.08, 0.12, 0.03]
-    raw = alert_episodes(statuses(apply_persistence(psi)))
-    held = alert_episodes(statuses(apply_persistence(psi, lower_threshold=0.05)))
-    assert len(raw) == 3
-    assert len(held) == 1 and held[0].rounds == 5
-
-
-@pytest.mark.parametrize(
-    "kwargs",
-    [{"k": 0}, {"k": 3, "n": 2}, {"warning_threshold": 0.3}, {"lower_threshold": 0.2},
-     {"critical_lower_threshold": 0.3}, {"statuses": [N]}],
-)  # fmt: skip
-def test_persistence_parameter_errors(kwargs: dict) -> None:  # type: ignore[type-arg]
-    with pytest.raises(ValueError):
-        apply_persistence([0.1, 0.2], **kwargs)
-
-
-# --------------------------------------------------------------------------------------
-# alert_episodes
-# --------------------------------------------------------------------------------------
-
-
-def test_episodes_have_a_start_an_end_and_a_level() -> None:
-    series = [N, W, W, C, W, N, N, W, C]
-    ids = [f"r{i}" for i in range(len(series))]
-    first, second = alert_episodes(series, run_ids=ids)
-    assert first == Episode(
-        start_run="r1", end_run="r4", level=C, start_index=1, end_index=4, peak_run="r3", rounds=4
-    )
-    assert second.start_run == "r7" and second.end_run is None and second.open
-    assert second.level is C and second.peak_run == "r8"
-
-
-def test_episodes_from_points_strings_and_none() -> None:
-    points = [SimpleNamespace(run_id=f"run-{i}", status=s) for i, s in enumerate(["NORMAL",
-              "WARNING", "NORMAL"])]  # fmt: skip
-    [episode] = alert_episodes(points)
-    assert (episode.start_run, episode.end_run, episode.level) == ("run-1", "run-1", W)
-    assert alert_episodes([None, "NORMAL", N]) == []
-    [by_index] = alert_episodes(["WARNING"])
-    assert by_index.start_run == "0" and by_index.open
-
-
-def test_episode_errors() -> None:
-    with pytest.raises(ValueError):
-        alert_episodes([N, W], run_ids=["a"])
-    with pytest.raises(ValueError):
-        alert_episodes(["ALARM"])
+def test_persistence_is_still_importable_from_trend() -> None:
+    assert reexported is apply_persistence  # where the history policy imports it from

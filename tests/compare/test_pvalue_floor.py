@@ -8,7 +8,7 @@ import pytest
 
 import driftscope
 from driftscope.backends.local import profile_numeric
-from driftscope.classify.policy import _eq
+from driftscope.classify.levels import pvalue_text
 from driftscope.compare import compare_column
 from driftscope.compare.psi import psi_significance, pvalue_floor
 
@@ -50,7 +50,7 @@ def test_the_computed_pvalue_is_still_the_definition() -> None:
     (0.0, 0.0, "< 1e-16"),
 ])  # fmt: skip
 def test_reasons_print_pvalues_down_to_their_floor(p: float, floor: float, text: str) -> None:
-    assert _eq(p, floor) == text
+    assert pvalue_text(p, floor) == text
 
 
 def test_a_drifted_feature_reads_p_below_the_floor_everywhere() -> None:

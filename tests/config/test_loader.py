@@ -76,7 +76,7 @@ def test_nested_settings_from_yaml(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("values", "expected"), [
     ({"signficance": 0.05}, "m.yaml: unknown key 'signficance' (did you mean 'significance'?); "
-                            "valid keys: baseline, categorical"),
+                            "valid keys: backend, baseline"),
     ({"thresholds": {"psi_warn": 0.1}},
      "unknown key 'thresholds.psi_warn' (did you mean 'psi_warning'?); valid keys: "
      "missing_critical, missing_warning"),

@@ -52,6 +52,9 @@ FIELD_TESTS = {
     "html": "test_html",
     "progress": "test_progress",
     "workers": "test_workers",
+    "backend": "test_streaming_gives_the_local_report_to_the_last_digit",
+    "ks": "test_approximate_ks_states_its_error_bound_and_keeps_every_count",
+    "batch_rows": "test_batch_rows_sets_the_batches_the_streaming_backend_reads",
     "trend": "test_trend_over_chunked_rounds",
     "plot_features": "test_plot_features_on_request",
     "max_categories": "test_max_categories_and_identifiers_keep_long_tails_honest",
@@ -77,6 +80,8 @@ FLAG_TESTS = {
         "--significance": "test_flag_equals_its_yaml_field_and_changes_the_report",
         "--seed": "test_flag_equals_its_yaml_field_and_changes_the_report",
         "--workers": "test_workers",
+        "--backend": "test_backend_and_ks_flags_reach_the_round",
+        "--ks": "test_backend_and_ks_flags_reach_the_round",
         "--progress": "test_progress",
         "--no-progress": "test_progress",
         "--baseline": "test_baseline_then_run_equals_a_raw_run",
@@ -107,6 +112,7 @@ FLAG_TESTS = {
         "--timestamp-column": "test_baseline_flags",
         "--categorical": "test_baseline_flags",
         "--ignore": "test_baseline_flags",
+        "--backend": "test_a_baseline_built_with_the_streaming_backend_is_the_local_one",
         "--workers": "test_workers",
         "--progress": "test_progress_of_the_baseline_command",
         "--no-progress": "test_progress_of_the_baseline_command",
@@ -136,9 +142,10 @@ def test_every_nested_field_named_has_an_effect_test() -> None:
 
 
 def _test_names() -> set[str]:
+    import tests.engine.test_streaming_round as streaming
     import tests.test_cli as module
 
-    return {n for n in dir(module) if n.startswith("test_")}
+    return {n for m in (module, streaming) for n in dir(m) if n.startswith("test_")}
 
 
 def test_every_field_has_an_effect_test() -> None:
@@ -258,3 +265,14 @@ def test_any_ordered_pair_is_accepted(pairs: dict[str, tuple[float, float]]) -> 
     t = Thresholds(**values)
     cfg = MonitoringConfig(features={"*": FeatureOverride(**values)})
     assert cfg.thresholds_for("x") == t
+
+
+def test_the_policy_a_round_recorded_resolves_thresholds_as_the_round_did() -> None:
+    cfg = MonitoringConfig(thresholds={"psi_warning": 0.2, "psi_critical": 0.3},
+                           features={"inc*": {"psi_critical": 0.5}, "a[1]": {"psi_warning": 0.05}})
+    settings = {"thresholds": cfg.thresholds.model_dump(),
+                "overrides": {k: v.model_dump(exclude_none=True) for k, v in cfg.features.items()}}
+    again = MonitoringConfig.from_round_settings(settings)
+    for column in ("income", "age", "a[1]", "a1"):
+        assert again.thresholds_for(column) == cfg.thresholds_for(column)
+    assert MonitoringConfig.from_round_settings({}).thresholds_for("x") == Thresholds()

@@ -12,8 +12,8 @@ import dataclasses
 import re
 from pathlib import Path
 
-from driftscope.outputs.history import HistoryStore
 from driftscope.result import Finding, PerformanceMetric, RunResult, Severity
+from driftscope.store import HistoryStore
 from tests.factories import make_feature, make_result
 
 EVIL = "evil.example"

@@ -17,9 +17,8 @@ import pytest
 from driftscope.dashboard import APP_PATH, dashboard_command, launch
 from driftscope.dashboard.app_config import DashboardConfig, load_config
 from driftscope.errors import ConfigError
-from driftscope.outputs import history_schema
-from driftscope.outputs.history import HistorySchemaError, HistoryStore
 from driftscope.result import RunResult, Severity
+from driftscope.store import HistorySchemaError, HistoryStore, schema
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, running_server
 from tests.dashboard.hostile import literal
 from tests.factories import make_feature, make_result
@@ -257,13 +256,13 @@ def test_without_a_history_the_snapshot_is_shown(
 def test_a_history_from_an_older_driftscope_is_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, history: Path
 ) -> None:
-    monkeypatch.setattr(history_schema, "MIGRATIONS", [*history_schema.MIGRATIONS, lambda c: None])
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, lambda c: None])
     at = app(monkeypatch, history).run()
     assert not at.exception
     [error] = at.error
-    assert "written by an older driftscope (schema version 1; this one uses 2)" in literal(
-        error.value
-    )
+    version = schema.SCHEMA_VERSION
+    assert (f"written by an older driftscope (schema version {version}; this one uses "
+            f"{version + 1})") in literal(error.value)
     assert "a writer upgrades it" in texts(at)
     with pytest.raises(HistorySchemaError):  # the dashboard did not migrate the store
         HistoryStore(history, create=False, migrate=False)
@@ -275,7 +274,7 @@ def test_a_history_from_a_newer_driftscope_is_a_clear_error(
     import sqlite3
 
     with sqlite3.connect(history) as conn:
-        conn.execute("UPDATE driftscope_schema_version SET version = 99")
+        conn.execute("UPDATE driftscope_schema_version SET version = version + 98")
     at = app(monkeypatch, history).run()
     assert not at.exception
     assert "written by a newer driftscope" in literal(at.error[0].value)
@@ -347,6 +346,25 @@ def test_thresholds_come_from_the_round_settings() -> None:
     assert psi_thresholds(result, "age") == (0.2, 0.3)
     assert psi_thresholds(make_result(), "age") == (0.1, 0.25)
     assert psi_thresholds(None, "age") == (0.1, 0.25)
+
+
+def test_thresholds_are_resolved_by_the_config_as_the_round_resolved_them() -> None:
+    from driftscope.config.models import MonitoringConfig
+    from driftscope.dashboard.app_data import psi_thresholds
+
+    # a column named like a glob pattern matches its own override, as in the round
+    cfg = MonitoringConfig(features={"a[1]": {"psi_warning": 0.05, "psi_critical": 0.07}})
+    result = dataclasses.replace(make_result(), settings={
+        "thresholds": cfg.thresholds.model_dump(),
+        "overrides": {k: v.model_dump(exclude_none=True) for k, v in cfg.features.items()}})
+    expected = cfg.thresholds_for("a[1]")
+    assert psi_thresholds(result, "a[1]") == (expected.psi_warning, expected.psi_critical)
+    # settings this driftscope cannot read (a report edited by hand) give the defaults
+    for settings in ({"thresholds": {"psi": [0.1, 0.25]}},
+                     {"thresholds": {"psi_warning": "high"}},
+                     {"overrides": {"a*": {"psi_warning": 0.5}, "*": {"psi_critical": 0.2}}}):
+        odd = dataclasses.replace(make_result(), settings=settings)
+        assert psi_thresholds(odd, "age") == (0.1, 0.25)
 
 
 def test_plots_outside_the_assets_folder_are_ignored(tmp_path: Path, assets: Path) -> None:

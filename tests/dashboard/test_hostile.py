@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from driftscope.dashboard import APP_PATH
-from driftscope.outputs.history import HistoryStore
 from driftscope.outputs.snapshot import SNAPSHOT_FORMAT, write_snapshot
 from driftscope.result import Severity
+from driftscope.store import HistoryStore
 from tests.dashboard.hostile import EVIL, LONG_NAME, PLOT, Hostile, literal, live_markdown
 from tests.factories import make_feature, make_result
 

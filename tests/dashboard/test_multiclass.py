@@ -16,8 +16,8 @@ import pytest
 
 import driftscope
 from driftscope.dashboard import app_data as data
-from driftscope.outputs.history import HistoryStore
 from driftscope.result import PerformanceMetric, PerformanceResult, RunResult, Severity
+from driftscope.store import HistoryStore
 from tests.dashboard.test_app import app, assert_clean, goto, texts
 
 pytest.importorskip("streamlit.testing.v1")

@@ -15,8 +15,8 @@ import pytest
 
 from driftscope.dashboard import APP_PATH
 from driftscope.dashboard.app_data import runs_frame, series_frame
-from driftscope.outputs.history import HistoryStore
 from driftscope.result import RunResult, Severity
+from driftscope.store import HistoryStore
 from tests.factories import make_feature, make_result
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
@@ -114,7 +114,7 @@ def test_a_round_without_a_window_among_windowed_ones_keeps_its_run_time() -> No
     with_bad = dataclasses.replace(
         weekly_round(2), run=dataclasses.replace(weekly_round(2).run, window_start="yesterday",
                                                  window_end=None))
-    from driftscope.outputs.history import RunSummary
+    from driftscope.store import RunSummary
 
     summaries = [RunSummary(run_id=r.run.id, started_at=r.run.started_at, status=r.status,
                             reason="", recommendation="", reference_rows=1, current_rows=1,

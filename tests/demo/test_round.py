@@ -10,7 +10,7 @@ import pytest
 from driftscope.demo.round import demo_config
 from driftscope.demo.simulate import SCENARIOS, simulate
 from driftscope.demo.train import train_demo
-from driftscope.pipeline import run
+from driftscope.monitor import run
 from driftscope.result import Severity
 
 

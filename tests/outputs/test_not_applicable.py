@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 import driftscope
-from driftscope.outputs.history import HistoryStore
 from driftscope.outputs.history_report import history_report
 from driftscope.outputs.html import render_html
+from driftscope.store import HistoryStore
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 from pathlib import Path
@@ -10,7 +11,6 @@ from typing import Any
 import pytest
 
 from driftscope.errors import InputError
-from driftscope.outputs.history import HistoryStore
 from driftscope.outputs.snapshot import SNAPSHOT_NAME, read_snapshot, write_snapshot
 from driftscope.result import RunResult
 from tests.factories import make_result
@@ -29,41 +29,39 @@ def assert_plain(value: Any) -> None:
             assert_plain(item)
 
 
-def test_round_trip_with_history(tmp_path: Path) -> None:
+def test_round_trip(tmp_path: Path) -> None:
     result = make_result(run_id="r3")
-    with HistoryStore(tmp_path / "h.db") as store:
-        for i in (1, 2, 3):
-            store.record(make_result(run_id=f"r{i}", started_at=f"2026-11-2{i}T12:00:00Z"))
-        history = store.runs()
-    path = write_snapshot(result, tmp_path / SNAPSHOT_NAME, history=history)
+    path = write_snapshot(result, tmp_path / SNAPSHOT_NAME)
     assert path == tmp_path / SNAPSHOT_NAME
     data = read_snapshot(path)
     assert_plain(data)
     assert data["format"] == "driftscope.dashboard_snapshot"
     assert data["snapshot_version"] == 1
     assert RunResult.from_dict(data["result"]) == result
-    assert [h["run_id"] for h in data["history"]] == ["r1", "r2", "r3"]
-    assert data["history"][0]["status"] == "CRITICAL"
+    assert data["history"] == []  # kept for readers of version 1; the store holds the rounds
 
 
 def test_folder_path_uses_the_standard_name(tmp_path: Path) -> None:
     written = write_snapshot(make_result(), tmp_path)
     assert written == tmp_path / SNAPSHOT_NAME
-    assert read_snapshot(tmp_path)["history"] == []
+    assert read_snapshot(tmp_path)["result"]["run"]["id"] == "run-1"
 
 
 def test_the_pickle_itself_references_no_global(tmp_path: Path) -> None:
     import pickletools
 
-    path = write_snapshot(make_result(), tmp_path / SNAPSHOT_NAME, history=[{"run_id": "a"}])
+    path = write_snapshot(make_result(), tmp_path / SNAPSHOT_NAME)
     opcodes = {op.name for op, _, _ in pickletools.genops(path.read_bytes())}
     assert not opcodes & {"GLOBAL", "STACK_GLOBAL", "REDUCE", "BUILD", "INST", "OBJ", "NEWOBJ"}
 
 
-def test_non_plain_history_is_refused_and_the_previous_file_kept(tmp_path: Path) -> None:
+def test_a_setting_that_is_not_plain_data_is_refused_and_the_previous_file_kept(
+    tmp_path: Path,
+) -> None:
     path = write_snapshot(make_result(run_id="old"), tmp_path / SNAPSHOT_NAME)
-    with pytest.raises(ValueError, match=r"history\[0\].when is a object"):
-        write_snapshot(make_result(run_id="new"), path, history=[{"when": object()}])
+    odd = dataclasses.replace(make_result(run_id="new"), settings={"when": object()})
+    with pytest.raises(ValueError, match=r"result.settings.when is a object"):
+        write_snapshot(odd, path)
     assert read_snapshot(path)["result"]["run"]["id"] == "old"
     assert [p.name for p in tmp_path.iterdir()] == [SNAPSHOT_NAME]  # no temp files left
 

@@ -10,7 +10,8 @@ from matplotlib.figure import Figure
 
 import driftscope
 from driftscope.outputs.html import render_html
-from driftscope.outputs.png import _histogram, plot_png
+from driftscope.outputs.png import plot_png
+from driftscope.outputs.png_panels import histogram
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def test_the_png_labels_every_bin_of_new_values(ages: driftscope.RunResult) -> N
     fig = Figure()
     ax = fig.add_subplot()
     bins = ages.feature("age").bins
-    _histogram(ax, bins)
+    histogram(ax, bins)
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert len(labels) < len(bins)  # 21 bins: the value labels are thinned out ...
     assert {"< 18", "> 35", "(18, 35) between"} <= set(labels)  # ... these never

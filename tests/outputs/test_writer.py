@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from driftscope.outputs.history import HistoryStore
 from driftscope.outputs.snapshot import read_snapshot
 from driftscope.outputs.writer import (
     FAULT_ENV,
@@ -30,6 +29,7 @@ from driftscope.outputs.writer import (
     STAGE_PREFIX,
     recover_outputs,
 )
+from driftscope.store import HistoryStore
 
 STEPS = ["staged", "recorded", "committed", "published-images",
          f"published-{SNAPSHOT_NAME}", f"published-{HTML_NAME}", f"published-{JSON_NAME}",

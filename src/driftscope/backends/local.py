@@ -202,6 +202,9 @@ class LocalBackend:
         else:
             batches = list(source.batches(names))
             table = pa.concat_tables(batches) if batches else source.schema.empty_table()
+            if not names:  # tables without columns lose their row counts when joined
+                table = pa.table({"_": pa.nulls(sum(b.num_rows for b in batches))}
+                                 ).drop_columns(["_"])
         return profile_table(table, specs, reference, settings.max_value_bins,
                              settings.workers, on_column)
 

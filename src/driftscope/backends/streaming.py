@@ -15,7 +15,7 @@ pass and counts in a second.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from functools import reduce
+from dataclasses import replace
 
 import numpy as np
 import pyarrow as pa
@@ -68,17 +68,21 @@ class StreamingBackend:
         profiles: dict[str, ColumnProfile] = {}
         rows = 0
         names = [s.name for s in categorical + sketched]
-        parts: dict[str, list[ColumnProfile]] = {n: [] for n in names}
+        # merged as the batches come: memory holds one running profile per column, not one
+        # per batch (a year of batches would otherwise pile up sketches and category counts)
+        running: dict[str, ColumnProfile] = {}
         for batch in source.batches(names):
             rows += batch.num_rows
             for s in categorical:
-                parts[s.name].append(profile_categorical(s.name, batch.column(s.name)))
+                _fold(running, profile_categorical(s.name, batch.column(s.name)))
             for s in sketched:
-                parts[s.name].append(_sketched_batch(s.name, batch.column(s.name),
-                                                     binnings[s.name]))
+                _fold(running, _sketched_batch(s.name, batch.column(s.name), binnings[s.name]))
         for s in categorical + sketched:
-            got = parts.pop(s.name)
-            profiles[s.name] = reduce(_merge, got) if got else _empty(s, binnings.get(s.name))
+            got = running.pop(s.name, None)
+            if isinstance(got, CategoricalProfile):  # most frequent first, as a whole column
+                got = replace(got, counts=dict(sorted(got.counts.items(),
+                                                      key=lambda kv: (-kv[1], kv[0]))))
+            profiles[s.name] = got if got is not None else _empty(s, binnings.get(s.name))
             if on_column is not None:
                 on_column(s.name)
 
@@ -98,15 +102,17 @@ class StreamingBackend:
         # one column per thread: memory holds a column per worker, at most two by default
         for prof in in_threads(one, by_column, min(settings.workers or 2, 2)):
             profiles[prof.name] = prof
-        if not names and by_column:
-            rows = len(source.column(by_column[0].name))
+        if not names and by_column:  # every row is a value or a missing value of a column
+            rows = profiles[by_column[0].name].rows
         elif not names and not by_column:
             rows = sum(b.num_rows for b in source.batches([]))
         return DatasetProfile(rows=rows, columns={s.name: profiles[s.name] for s in specs})
 
 
-def _merge(a: ColumnProfile, b: ColumnProfile) -> ColumnProfile:
-    return a.merge(b)  # type: ignore[arg-type]
+def _fold(running: dict[str, ColumnProfile], part: ColumnProfile) -> None:
+    """Merge one batch's profile of a column into the column's running profile."""
+    before = running.get(part.name)
+    running[part.name] = part if before is None else before.merge(part)  # type: ignore[arg-type]
 
 
 def _empty(spec: ColumnSpec, binning: Binning | None) -> ColumnProfile:
@@ -119,14 +125,12 @@ def _empty(spec: ColumnSpec, binning: Binning | None) -> ColumnProfile:
 def _sketched_batch(name: str, column: pa.ChunkedArray | pa.Array, binning: Binning | None
                     ) -> NumericProfile:
     """One batch of a sketched column under ``binning``: counts, moments and a sketch."""
-    from dataclasses import replace
-
     from driftscope.backends.sketch import QuantileSketch
 
     values = numeric_values(column)
     prof = profile_numeric(name, values, binning or Binning(kind="quantile"), keep_values=False,
                            beyond_float=beyond_float_precision(column))
-    sketch = QuantileSketch.of(finite_part(sorted_present(values)))
+    sketch = QuantileSketch.of(sorted_present(values))  # infinities counted apart
     return replace(prof, sketch=sketch, quantiles=sketch.percentiles())
 
 
@@ -165,8 +169,6 @@ def _column_reader(source: BatchSource, name: str) -> Callable[[], NDArray[np.fl
 
 def _with_source(prof: NumericProfile, read: Callable[[], NDArray[np.float64]]
                  ) -> NumericProfile:
-    from dataclasses import replace
-
     return replace(prof, values_source=read)
 
 

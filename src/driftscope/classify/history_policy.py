@@ -25,13 +25,23 @@ from driftscope.result import FeatureResult, Severity
 
 
 class PastPoint(Protocol):
-    """One earlier round of one column, as the history store returns it."""
+    """One earlier round of one column, as the history store returns it
+    (:class:`driftscope.store.SeriesPoint`); read-only, so frozen records fit."""
 
-    name: str
-    origin: str
-    baseline: str | None
-    psi: float | None
-    status: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def origin(self) -> str: ...
+
+    @property
+    def baseline(self) -> str | None: ...
+
+    @property
+    def psi(self) -> float | None: ...
+
+    @property
+    def status(self) -> str: ...
 
 
 def _level(psi: float | None, warning: float, critical: float) -> Severity:

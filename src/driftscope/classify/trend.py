@@ -1,15 +1,10 @@
-"""Trends and alert quality over a feature's history of rounds.
+"""Slow drift over a feature's history of rounds: :func:`detect_trend`.
 
-Three pure functions, no I/O; the policy feeds them the series it reads from the history
-store.
-
-* :func:`detect_trend` watches a PSI series with a one-sided Page–Hinkley test, so a slow
-  drift that never crosses a per-round threshold still raises a WARNING.
-* :func:`apply_persistence` adds persistence (CRITICAL only after *k* of the last *n* rounds
-  exceed the threshold) and hysteresis (an alert ends only once PSI falls below a lower
-  threshold).
-* :func:`alert_episodes` folds a status series into episodes with a start and an end, so an
-  alert that lasts ten rounds is one alert, not ten.
+A pure function, no I/O; the policy feeds it the PSI series it reads from the history store.
+It watches the series with a one-sided Page–Hinkley test, so a slow drift that never crosses
+a per-round threshold still raises a WARNING. The other checks over rounds sit next to it:
+persistence and hysteresis in :mod:`driftscope.classify.persistence` (re-exported here), alert
+episodes in :mod:`driftscope.classify.episodes`.
 
 The Page–Hinkley test
 ---------------------
@@ -44,25 +39,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from driftscope.result import Severity
+from driftscope.classify.persistence import apply_persistence
 
-__all__ = [
-    "Episode",
-    "PersistenceStep",
-    "TrendVerdict",
-    "alert_episodes",
-    "apply_persistence",
-    "detect_trend",
-]
-
-
-# --------------------------------------------------------------------------------------
-# Trend detection
-# --------------------------------------------------------------------------------------
+__all__ = ["TrendVerdict", "apply_persistence", "detect_trend"]
 
 
 @dataclass(frozen=True)
@@ -126,6 +108,12 @@ def _noise_scale(y: np.ndarray, floor: float) -> float:
     d = np.diff(y)
     mad = float(np.median(np.abs(d - np.median(d))))
     return max(1.4826 * mad / math.sqrt(2.0), floor)
+
+
+def _quiet(reason: str, statistic: float, threshold: float, scale: float = 0.0) -> TrendVerdict:
+    """The verdict of a series that is not rising now."""
+    return TrendVerdict(triggered=False, since_index=None, reason=reason, statistic=statistic,
+                        threshold=threshold, scale=scale)
 
 
 def _fmt(value: float) -> str:
@@ -206,13 +194,8 @@ def detect_trend(
         idx, x = idx[-window:], x[-window:]
     n = x.size
     if n < min_rounds:
-        return TrendVerdict(
-            triggered=False,
-            since_index=None,
-            reason=(f"too few rounds to judge a trend in {metric} ({n} of at least {min_rounds})"),
-            statistic=0.0,
-            threshold=threshold,
-        )
+        return _quiet(f"too few rounds to judge a trend in {metric} ({n} of at least "
+                      f"{min_rounds})", 0.0, threshold)
 
     y = np.sqrt(x)
     sigma = _noise_scale(y, min_scale)
@@ -232,30 +215,14 @@ def detect_trend(
     rise = end_level - start_level
 
     if statistic <= threshold or rise < min_rise or start_pos >= n:
-        why = (
-            f"no sustained rise in {metric} over the last {n} rounds (latest {_fmt(float(x[-1]))})"
-        )
-        return TrendVerdict(
-            triggered=False,
-            since_index=None,
-            reason=why,
-            statistic=statistic,
-            threshold=threshold,
-            scale=sigma,
-        )
+        return _quiet(f"no sustained rise in {metric} over the last {n} rounds (latest "
+                      f"{_fmt(float(x[-1]))})", statistic, threshold, sigma)
 
     rounds = n - start_pos
     if min_level > 0 and end_level <= min_level:
-        return TrendVerdict(
-            triggered=False,
-            since_index=None,
-            reason=(f"{metric} rose over the last {rounds} rounds ({_fmt(start_level)} → "
-                    f"{_fmt(end_level)}) but stays at or below {_fmt(min_level)}, too low to "
-                    "matter"),
-            statistic=statistic,
-            threshold=threshold,
-            scale=sigma,
-        )
+        return _quiet(f"{metric} rose over the last {rounds} rounds ({_fmt(start_level)} → "
+                      f"{_fmt(end_level)}) but stays at or below {_fmt(min_level)}, too low to "
+                      "matter", statistic, threshold, sigma)
     # a steady rise reaches less than 60 % of its height in the first half of its rounds;
     # a shift is (nearly) all there from the start
     post = x[start_pos:]
@@ -276,283 +243,3 @@ def detect_trend(
         rounds=rounds,
         scale=sigma,
     )
-
-
-# --------------------------------------------------------------------------------------
-# Persistence and hysteresis
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PersistenceStep:
-    """The status of one round after persistence and hysteresis.
-
-    Attributes
-    ----------
-    status : Severity
-        The status to report for the round.
-    raw : Severity
-        The status the round had on its own.
-    hits : int
-        Rounds among the last ``n`` (this one included) at the CRITICAL level on their own.
-    reason : str or None
-        Why ``status`` differs from ``raw``; None when they agree.
-    """
-
-    status: Severity
-    raw: Severity
-    hits: int
-    reason: str | None = None
-
-
-def _raw_level(value: float | None, warning: float, critical: float) -> Severity | None:
-    if value is None or not math.isfinite(value):
-        return None
-    from driftscope.classify.policy import level
-
-    return level(value, warning, critical)
-
-
-def apply_persistence(
-    psi: Sequence[float | None],
-    *,
-    statuses: Sequence[Severity | str | None] | None = None,
-    k: int = 1,
-    n: int = 1,
-    threshold: float = 0.25,
-    warning_threshold: float = 0.1,
-    lower_threshold: float | None = None,
-    critical_lower_threshold: float | None = None,
-) -> list[PersistenceStep]:
-    """Apply persistence (k of n) and hysteresis (lower exit thresholds) to a series.
-
-    The rules, round by round (oldest first):
-
-    1. The round's own level is ``statuses[t]`` when given (the policy's verdict, with its
-       significance guard), else it comes from ``psi[t]``: above ``threshold`` CRITICAL,
-       above ``warning_threshold`` WARNING, else NORMAL.
-    2. Persistence: a round becomes CRITICAL only when it is CRITICAL on its own and at
-       least ``k`` of the last ``n`` rounds (this one included) are too. Until then it is
-       reported as WARNING.
-    3. Hysteresis: an alerting feature (WARNING or CRITICAL) returns to NORMAL only when
-       PSI falls below ``lower_threshold``; until then it is held at WARNING. Likewise a
-       CRITICAL feature steps down only when PSI falls below ``critical_lower_threshold``.
-    4. A round with neither a status nor a finite PSI keeps the previous status (no news is
-       not good news).
-
-    With the defaults (k = n = 1, no lower thresholds) the output equals the input.
-
-    Parameters
-    ----------
-    psi : sequence of float or None
-        PSI per round, oldest first.
-    statuses : sequence of Severity or str or None, optional
-        The round's own status, one per round (same length as ``psi``).
-    k, n : int
-        CRITICAL after ``k`` of the last ``n`` rounds are critical; 1 <= k <= n.
-    threshold : float
-        PSI above which a round is CRITICAL on its own (used when ``statuses`` is None).
-    warning_threshold : float
-        PSI above which a round is WARNING on its own (used when ``statuses`` is None).
-    lower_threshold : float, optional
-        PSI below which an alert ends (returns to NORMAL); None: no hysteresis. At most
-        ``warning_threshold``.
-    critical_lower_threshold : float, optional
-        PSI below which CRITICAL steps down; None: no hysteresis on CRITICAL. At most
-        ``threshold``.
-
-    Returns
-    -------
-    list of PersistenceStep
-        One step per round with the status to report and, when it differs from the round's
-        own level, the reason.
-
-    Raises
-    ------
-    ValueError
-        When the parameters are inconsistent.
-
-    Examples
-    --------
-    >>> [s.status.value for s in apply_persistence([0.3, 0.3, 0.3], k=2, n=3)]
-    ['WARNING', 'CRITICAL', 'CRITICAL']
-    """
-    if not 1 <= k <= n:
-        raise ValueError(f"apply_persistence needs 1 <= k <= n, got k={k}, n={n}")
-    if warning_threshold > threshold:
-        raise ValueError(
-            f"warning_threshold ({warning_threshold}) must not exceed threshold ({threshold})"
-        )
-    if lower_threshold is not None and lower_threshold > warning_threshold:
-        raise ValueError(
-            f"lower_threshold ({lower_threshold}) must not exceed warning_threshold "
-            f"({warning_threshold}): the alert would end before it could start"
-        )
-    if critical_lower_threshold is not None and critical_lower_threshold > threshold:
-        raise ValueError(
-            f"critical_lower_threshold ({critical_lower_threshold}) must not exceed "
-            f"threshold ({threshold})"
-        )
-    if statuses is not None and len(statuses) != len(psi):
-        raise ValueError(
-            f"statuses has {len(statuses)} entries but psi has {len(psi)}; give one per round"
-        )
-
-    steps: list[PersistenceStep] = []
-    critical_flags: list[bool] = []
-    previous = Severity.NORMAL
-    for t, value in enumerate(psi):
-        val = float(value) if value is not None and math.isfinite(float(value)) else None
-        given = statuses[t] if statuses is not None else None
-        own = (
-            Severity(given) if given is not None else _raw_level(val, warning_threshold, threshold)
-        )
-        if own is None:  # nothing is known about this round
-            critical_flags.append(False)
-            kept = None if previous == Severity.NORMAL else "no PSI this round; status kept"
-            steps.append(PersistenceStep(previous, previous, sum(critical_flags[-n:]), kept))
-            continue
-        critical_flags.append(own == Severity.CRITICAL)
-        hits = sum(critical_flags[-n:])
-        status = own
-        reason: str | None = None
-        if own == Severity.CRITICAL and hits < k:
-            status = Severity.WARNING
-            reason = f"{hits} of the last {n} rounds critical; CRITICAL needs {k}"
-        if (
-            previous == Severity.CRITICAL
-            and status != Severity.CRITICAL
-            and critical_lower_threshold is not None
-            and val is not None
-            and val >= critical_lower_threshold
-        ):
-            status = Severity.CRITICAL
-            reason = (
-                f"kept at CRITICAL until PSI falls below {critical_lower_threshold:g} "
-                f"(now {val:.3g})"
-            )
-        elif (
-            previous != Severity.NORMAL
-            and status == Severity.NORMAL
-            and lower_threshold is not None
-            and val is not None
-            and val >= lower_threshold
-        ):
-            status = Severity.WARNING
-            reason = f"kept at WARNING until PSI falls below {lower_threshold:g} (now {val:.3g})"
-        steps.append(PersistenceStep(status, own, hits, reason))
-        previous = status
-    return steps
-
-
-# --------------------------------------------------------------------------------------
-# Episodes
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Episode:
-    """One alert episode: consecutive rounds that are not NORMAL.
-
-    Attributes
-    ----------
-    start_run : str
-        Run id (or index, as text, when no run ids were given) of the first alerting round.
-    end_run : str or None
-        Run id of the last alerting round; None while the episode is still open (the latest
-        round is alerting).
-    level : Severity
-        The worst level reached during the episode.
-    start_index, end_index : int, int or None
-        Positions of the first and last alerting rounds in the series given.
-    peak_run : str
-        The first round at the worst level.
-    rounds : int
-        Number of rounds in the episode.
-    """
-
-    start_run: str
-    end_run: str | None
-    level: Severity
-    start_index: int
-    end_index: int | None
-    peak_run: str
-    rounds: int
-
-    @property
-    def open(self) -> bool:
-        """True while the episode has not ended."""
-        return self.end_run is None
-
-
-def _status_and_id(item: Any, index: int, run_ids: Sequence[str] | None) -> tuple[Severity, str]:
-    status = getattr(item, "status", item)
-    run_id = getattr(item, "run_id", None)
-    if run_ids is not None:
-        run_id = run_ids[index]
-    return Severity(status if status is not None else Severity.NORMAL), str(
-        run_id if run_id is not None else index
-    )
-
-
-def alert_episodes(
-    statuses: Sequence[Any],
-    run_ids: Sequence[str] | None = None,
-) -> list[Episode]:
-    """Fold a status series into alert episodes.
-
-    Parameters
-    ----------
-    statuses : sequence
-        One entry per round, oldest first: a :class:`Severity`, its string value, None
-        (treated as NORMAL), or any object with ``status`` and ``run_id`` attributes (such as
-        the points of ``HistoryStore.feature_series``).
-    run_ids : sequence of str, optional
-        Run ids, one per round; default the ``run_id`` attribute of the items, else the
-        index as text.
-
-    Returns
-    -------
-    list of Episode
-        Oldest first. An episode starts at a round that is not NORMAL and ends at the last
-        such round before a NORMAL one; the last episode is open (``end_run`` None) when the
-        latest round is alerting.
-
-    Raises
-    ------
-    ValueError
-        When ``run_ids`` does not have one entry per round, or a status is unknown.
-    """
-    if run_ids is not None and len(run_ids) != len(statuses):
-        raise ValueError(f"run_ids has {len(run_ids)} entries but statuses has {len(statuses)}")
-    episodes: list[Episode] = []
-    current: dict[str, Any] | None = None
-    for i, item in enumerate(statuses):
-        level, run_id = _status_and_id(item, i, run_ids)
-        if level == Severity.NORMAL:
-            if current is not None:
-                episodes.append(Episode(**current))
-                current = None
-            continue
-        if current is None:
-            current = {
-                "start_run": run_id,
-                "end_run": run_id,
-                "level": level,
-                "start_index": i,
-                "end_index": i,
-                "peak_run": run_id,
-                "rounds": 1,
-            }
-        else:
-            current["end_run"] = run_id
-            current["end_index"] = i
-            current["rounds"] += 1
-            if level.rank > current["level"].rank:
-                current["level"] = level
-                current["peak_run"] = run_id
-    if current is not None:
-        current["end_run"] = None
-        current["end_index"] = None
-        episodes.append(Episode(**current))
-    return episodes

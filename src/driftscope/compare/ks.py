@@ -107,10 +107,10 @@ def ks(inp: MetricInput) -> MetricValue:
 def _approximate(ref: NumericProfile, cur: NumericProfile) -> MetricValue:
     from driftscope.backends.sketch import QuantileSketch, approximate_ks
 
-    ref_values = ref.finite_sorted() if ref.sketch is None else None
+    ref_values = ref.load_values() if ref.sketch is None else None
     cur_sketch = cur.sketch
     if cur_sketch is None:  # the reference is the sketched side: swap, KS is symmetric
-        values = cur.finite_sorted()
+        values = cur.load_values()
         assert values is not None
         cur_sketch, ref_values = QuantileSketch.of(values), None
         ref_sketch = ref.sketch

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import (
@@ -150,8 +151,10 @@ class MonitoringConfig(_Frozen):
     categorical: list[str] = Field(default_factory=list, description="treat as categorical (globs)")
     numerical: list[str] = Field(default_factory=list, description="treat as numerical (globs)")
     max_categories: int = Field(
-        100, ge=2, description="categories beyond the N most frequent in the reference share "
-        "one '(other)' bin; beyond 10 new ones, the rest share '(other new)'")
+        100, ge=2, description="when the reference and current data hold more than N "
+        "categories together, the N most frequent in both (pooled counts) keep their bins and "
+        "the rest, new ones included, share one '(other: …)' bin; new categories folded into "
+        "it still count toward unseen_share")
     max_value_bins: int = Field(
         20, ge=1, description="numbers with at most this many distinct values are binned by value"
     )
@@ -186,6 +189,17 @@ class MonitoringConfig(_Frozen):
     html: bool = True
     progress: Literal["auto", "always", "never"] = "auto"
     workers: int | None = Field(None, ge=1, description="threads for profiling; default CPUs")
+
+    # engine
+    backend: str = Field("local", description="how the data is profiled: 'local' (the whole "
+                         "table in memory) or 'streaming' (files read by batch, one column in "
+                         "memory at most)")
+    ks: Literal["exact", "approximate"] = Field(
+        "exact", description="Kolmogorov-Smirnov from the sorted values ('exact'), or, with "
+        "the streaming backend, from quantile sketches ('approximate': no column is ever held; "
+        "the report states the error bound)")
+    batch_rows: int = Field(262_144, ge=1_000, le=50_000_000,
+                            description="rows per batch the streaming backend reads")
 
     @field_validator("positive_class", mode="before")
     @classmethod
@@ -231,6 +245,20 @@ class MonitoringConfig(_Frozen):
             raise ConfigError(f"features: the thresholds of column {column!r} (defaults and "
                               f"the overrides matching it) break the rule: {msg}; set both "
                               "levels of the pair") from None
+
+    @classmethod
+    def from_round_settings(cls, settings: Mapping[str, Any]) -> MonitoringConfig:
+        """The policy a round recorded in ``RunResult.settings`` (its ``thresholds`` and
+        per-feature ``overrides``) as a config, so :meth:`thresholds_for` resolves a column as
+        that round did; every other field keeps its default.
+
+        Raises
+        ------
+        pydantic.ValidationError
+            When the settings do not describe a valid policy (a report edited by hand).
+        """
+        return cls.model_validate({"thresholds": settings.get("thresholds") or {},
+                                   "features": settings.get("overrides") or {}})
 
     def is_enabled(self, column: str) -> bool:
         enabled = True

@@ -169,6 +169,6 @@ def threading_main() -> bool:
 
 
 def _masked(url: str) -> str:
-    from driftscope.outputs.history import mask_url
+    from driftscope.store import mask_url
 
     return mask_url(url)

@@ -22,7 +22,7 @@ from driftscope.dashboard.app_config import load_config
 from driftscope.dashboard.app_pages import PAGES, render
 from driftscope.dashboard.app_text import MAX_MESSAGE_CHARS, code, md
 from driftscope.errors import ConfigError
-from driftscope.outputs.history import mask_url
+from driftscope.store import mask_url
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from driftscope.errors import ConfigError
-from driftscope.outputs.history import default_history_url
+from driftscope.store import default_history_url
 
 ENV_HISTORY = "DRIFTSCOPE_HISTORY"
 ENV_ASSETS = "DRIFTSCOPE_ASSETS"

@@ -9,22 +9,22 @@ keep the stored values.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
+from driftscope.config.models import MonitoringConfig, Thresholds
 from driftscope.dashboard.app_text import clip, unique
-from driftscope.outputs.history import PerformancePoint, RunSummary, SeriesPoint
-from driftscope.result import FeatureResult, RunResult, Severity
+from driftscope.errors import ConfigError
+from driftscope.result import FeatureResult, RunResult, Severity, worst_first
+from driftscope.store import PerformancePoint, RunSummary, SeriesPoint
 
 LEVELS = ("NORMAL", "WARNING", "CRITICAL")
 LEVEL_COLORS = {"NORMAL": "#2e7d32", "WARNING": "#ef8f00", "CRITICAL": "#c62828"}
 BADGE_COLORS = {"NORMAL": "green", "WARNING": "orange", "CRITICAL": "red"}
-DEFAULT_PSI_WARNING = 0.1
-DEFAULT_PSI_CRITICAL = 0.25
 
 
 def badge(status: Severity | str | None) -> str:
@@ -67,9 +67,7 @@ def runs_frame(summaries: Sequence[RunSummary]) -> pd.DataFrame:
             "current rows": s.current_rows,
             "prediction": s.prediction_status.value if s.prediction_status else None,
             "performance": s.performance_status.value if s.performance_status else None,
-            "window": _window(s.window_start, s.window_end),
-            "window_start": s.window_start,
-            "window_end": s.window_end,
+            **_window_columns(s.window_start, s.window_end),
         }
         for i, s in enumerate(summaries)
     ]
@@ -102,6 +100,12 @@ def _utc(frame: pd.DataFrame, column: str) -> pd.Series:
         return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
     values = frame[column].map(lambda v: v if isinstance(v, str) else None)
     return pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
+
+
+def _window_columns(start: str | None, end: str | None) -> dict[str, str | None]:
+    """A round's data window as the columns of a frame row: the text shown and the bounds
+    :func:`with_time` reads."""
+    return {"window": _window(start, end), "window_start": start, "window_end": end}
 
 
 def _window(start: str | None, end: str | None) -> str:
@@ -149,29 +153,17 @@ def levels_frame(summaries: Sequence[RunSummary]) -> pd.DataFrame:
 def psi_thresholds(result: RunResult | None, name: str) -> tuple[float, float]:
     """The PSI warning and critical thresholds a round used for a column.
 
-    Read from the round's ``settings`` (``thresholds`` and per-feature ``overrides``, whose
-    keys may be glob patterns); SPEC defaults 0.1 and 0.25 when absent.
+    Resolved as the round resolved them: the policy its ``settings`` recorded (``thresholds``
+    and per-feature ``overrides``, whose keys may be glob patterns) through
+    :meth:`MonitoringConfig.thresholds_for`; the defaults (0.1 and 0.25) when it recorded
+    none, or settings this driftscope cannot read.
     """
-    warning, critical = DEFAULT_PSI_WARNING, DEFAULT_PSI_CRITICAL
-    settings: dict[str, Any] = dict(result.settings) if result is not None else {}
-    base = settings.get("thresholds")
-    if isinstance(base, dict):
-        warning = _float(base.get("psi_warning"), warning)
-        critical = _float(base.get("psi_critical"), critical)
-    overrides = settings.get("overrides")
-    if isinstance(overrides, dict):
-        for pattern, override in overrides.items():
-            if isinstance(override, dict) and fnmatch.fnmatchcase(name, str(pattern)):
-                warning = _float(override.get("psi_warning"), warning)
-                critical = _float(override.get("psi_critical"), critical)
-    return warning, critical
-
-
-def _float(value: Any, default: float) -> float:
+    settings = result.settings if result is not None else {}
     try:
-        return float(value) if value is not None else default
-    except (TypeError, ValueError):
-        return default
+        thresholds = MonitoringConfig.from_round_settings(settings).thresholds_for(name)
+    except (ValidationError, ConfigError):
+        thresholds = Thresholds.model_validate({})
+    return thresholds.psi_warning, thresholds.psi_critical
 
 
 def series_frame(points: Sequence[SeriesPoint]) -> pd.DataFrame:
@@ -184,19 +176,11 @@ def series_frame(points: Sequence[SeriesPoint]) -> pd.DataFrame:
             "status": p.status.value,
             "psi": p.psi,
             **{k: v for k, v in p.metrics.items() if k != "psi"},
-            "window": _window(p.window_start, p.window_end),
-            "window_start": p.window_start,
-            "window_end": p.window_end,
+            **_window_columns(p.window_start, p.window_end),
         }
         for i, p in enumerate(points)
     ]
     return with_time(pd.DataFrame(rows))
-
-
-def columns_of(result: RunResult) -> list[FeatureResult]:
-    """The features of a round, then its prediction, predicted class and target."""
-    extra = [c for c in (result.prediction, result.predicted_class, result.target) if c]
-    return [*result.features, *extra]
 
 
 NOT_APPLICABLE = "—"
@@ -229,7 +213,7 @@ def features_table(
         Worst first, highest PSI first, or by name.
     """
     rows = []
-    for f in result.features:
+    for f in worst_first(result.features) if sort == "status" else result.features:
         m = f.metrics
         rows.append(
             {
@@ -245,7 +229,6 @@ def features_table(
                 "Type": clip(f.type),
                 "Origin": clip(f.origin),
                 "Reason": clip(f.reason),
-                "_rank": Severity(f.status).rank,
             }
         )
     frame = pd.DataFrame(rows)
@@ -257,9 +240,7 @@ def features_table(
         frame = frame.sort_values(["PSI", "Feature"], ascending=[False, True], na_position="last")
     elif sort == "name":
         frame = frame.sort_values("Feature", key=lambda s: s.str.lower())
-    else:
-        frame = frame.sort_values(["_rank", "PSI"], ascending=[False, False], na_position="last")
-    return frame.drop(columns="_rank").reset_index(drop=True)
+    return frame.reset_index(drop=True)
 
 
 def bins_frame(column: FeatureResult) -> pd.DataFrame:

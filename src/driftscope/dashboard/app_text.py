@@ -37,6 +37,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from driftscope.limits import clip as cut
+
 __all__ = ["ELLIPSIS", "MAX_CHARS", "MAX_MESSAGE_CHARS", "clip", "code", "md", "md_frame",
            "unique"]  # fmt: skip
 
@@ -72,8 +74,7 @@ def clip(value: object, limit: int = MAX_CHARS) -> str:
     >>> len(clip("x" * 1000)), clip("x" * 1000)[-1]
     (200, '…')
     """
-    text = _CONTROL.sub(" ", str(value))
-    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
+    return cut(_CONTROL.sub(" ", str(value)), limit)
 
 
 def md(value: object, limit: int = MAX_CHARS) -> str:

@@ -40,7 +40,7 @@ def run_demo(
     """Train if needed, simulate ``rows`` rows under ``scenario``, run and write the round."""
     from driftscope.demo.simulate import simulate
     from driftscope.demo.train import train_demo
-    from driftscope.pipeline import run
+    from driftscope.monitor import run
 
     art = Path(artifacts)
     out_dir = Path(out)
@@ -58,7 +58,7 @@ def run_demo(
     cfg = demo_config(art, out_dir, current)
     store = None
     if record:
-        from driftscope.outputs.history import HistoryStore
+        from driftscope.store import HistoryStore
 
         out_dir.mkdir(parents=True, exist_ok=True)
         store = HistoryStore(history or str(out_dir / "driftscope_history.db"))

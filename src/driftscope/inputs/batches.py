@@ -116,19 +116,34 @@ class FileSource:
         return self._rows
 
     def batches(self, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
+        import pyarrow.dataset as ds
+
         from driftscope.inputs.datasets import dataset_errors
 
-        with dataset_errors(self.name):
-            scanner = self.dataset.scanner(columns=None if columns is None else list(columns),
-                                           batch_size=self.batch_rows, use_threads=True)
-            for batch in scanner.to_batches():
-                if batch.num_rows:
-                    yield pa.Table.from_batches([batch])
+        wanted = None if columns is None else list(columns)
+        # file by file, so that an error names the file it comes from, not just the folder;
+        # a Parquet file row group by row group, one batch read ahead: pyarrow's scanner
+        # otherwise reads ahead as far as the consumer lags (16 batches and more)
+        for fragment in self.dataset.get_fragments():
+            with dataset_errors(fragment.path):
+                parts = (fragment.split_by_row_group()
+                         if isinstance(fragment, ds.ParquetFileFragment) else [fragment])
+                for part in parts:
+                    for batch in part.to_batches(schema=self.schema, columns=wanted,
+                                                 batch_size=self.batch_rows,
+                                                 batch_readahead=1, fragment_readahead=1,
+                                                 use_threads=True):
+                        if batch.num_rows:
+                            yield pa.Table.from_batches([batch])
 
     def column(self, name: str) -> pa.ChunkedArray:
         from driftscope.inputs.datasets import dataset_errors
 
         if name not in self.schema.names:
             raise InputError(f"{self.name}: no column {name!r}")
-        with dataset_errors(self.name):
-            return self.dataset.to_table(columns=[name]).column(0)
+        chunks: list[pa.Array] = []
+        for fragment in self.dataset.get_fragments():
+            with dataset_errors(fragment.path):
+                part = fragment.to_table(schema=self.schema, columns=[name], use_threads=True)
+            chunks.extend(part.column(0).chunks)
+        return pa.chunked_array(chunks, type=self.schema.field(name).type)

@@ -63,19 +63,10 @@ def period_keys(ts: pa.ChunkedArray, by: Period) -> pa.ChunkedArray:
     raise ConfigError(f"chunk_by: {by!r} is not one of day, week, month")
 
 
-def chunk_table(table: pa.Table, by: Period | None = None, timestamp_column: str | None = None,
-                size: int | None = None) -> list[tuple[str, pa.Table]]:
-    """Chunks of ``table`` in time (or row) order, each with a label.
-
-    Rows with no timestamp are left out of period chunks (they belong to no period);
-    :func:`split_table` also says how many.
-    """
-    return split_table(table, by, timestamp_column, size)[0]
-
-
 def split_table(table: pa.Table, by: Period | None = None, timestamp_column: str | None = None,
                 size: int | None = None) -> tuple[list[tuple[str, pa.Table]], int]:
-    """Like :func:`chunk_table`, plus the number of rows left out for having no timestamp."""
+    """Chunks of ``table`` in time (or row) order, each with a label, and the number of rows
+    left out of period chunks for having no timestamp (they belong to no period)."""
     if by is not None and size is not None:
         raise ConfigError("use either --chunk-by or --chunk-size, not both")
     if size is not None:

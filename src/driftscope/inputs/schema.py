@@ -12,9 +12,9 @@ import pyarrow.types as pat
 
 from driftscope.config.models import MonitoringConfig, matches
 from driftscope.errors import ConfigError, SchemaError
+from driftscope.findings import Finding
 from driftscope.limits import quoted
 from driftscope.profile.spec import ColumnSpec
-from driftscope.result import Finding
 
 
 def _is_numeric(t: pa.DataType) -> bool:

@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from driftscope.errors import ConfigError, HistoryError
-from driftscope.outputs.history_schema import check_last, level_value
 from driftscope.outputs.text import json_safe, printable
+from driftscope.store.queries import check_last
+from driftscope.store.rows import level_value
 
 if TYPE_CHECKING:
-    from driftscope.outputs.history import HistoryStore, RunSummary
+    from driftscope.store import HistoryReader, RunSummary
 
 __all__ = ["CELL_LIMIT", "history_report"]
 
@@ -111,7 +112,7 @@ def _json(items: Sequence[dict[str, Any]]) -> str:
 
 
 def history_report(
-    store: HistoryStore,
+    store: HistoryReader,
     feature: str | None = None,
     last: int | None = None,
     fmt: Literal["table", "json", "csv"] | str = "table",
@@ -120,8 +121,8 @@ def history_report(
 
     Parameters
     ----------
-    store : HistoryStore
-        The history to read.
+    store : HistoryReader
+        The history to read (a :class:`driftscope.store.HistoryStore`).
     feature : str, optional
         Print this column's series instead of the list of rounds.
     last : int, optional

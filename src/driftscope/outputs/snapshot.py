@@ -2,10 +2,9 @@
 
 The file keeps the name and format of the original system, but holds plain data only
 (dicts, lists, tuples, str, int, float, bool, None): the round's result as
-``RunResult.to_dict()`` plus recent history summaries. Plain builtins pickle without any
-global reference, so :func:`read_snapshot` can use an unpickler that refuses every global:
-a tampered file that names a class or a function (``os.system``) is refused before anything
-runs.
+``RunResult.to_dict()``. Plain builtins pickle without any global reference, so
+:func:`read_snapshot` can use an unpickler that refuses every global: a tampered file that
+names a class or a function (``os.system``) is refused before anything runs.
 
 Layout::
 
@@ -14,8 +13,10 @@ Layout::
         "snapshot_version": 1,
         "written_at": "2026-11-26T12:00:05Z",
         "result": {... RunResult.to_dict() ...},
-        "history": [{... RunSummary.to_dict() ...}, ...],   # oldest first
+        "history": [],   # always empty: kept so readers of version 1 find the key
     }
+
+The dashboard reads the rounds before this one from the history store, not from here.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import io
 import math
 import os
 import pickle
-from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -64,9 +64,6 @@ def _plain(value: Any, where: str) -> Any:
         return out
     if isinstance(value, (list, tuple)):
         return [_plain(item, f"{where}[{i}]") for i, item in enumerate(value)]
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        return _plain(to_dict(), where)
     item = getattr(value, "item", None)  # numpy scalars
     if callable(item):
         return _plain(item(), where)
@@ -76,11 +73,7 @@ def _plain(value: Any, where: str) -> Any:
     )
 
 
-def write_snapshot(
-    result: RunResult,
-    path: str | os.PathLike[str],
-    history: Sequence[Any] | None = None,
-) -> Path:
+def write_snapshot(result: RunResult, path: str | os.PathLike[str]) -> Path:
     """Write the dashboard snapshot atomically.
 
     Parameters
@@ -90,9 +83,6 @@ def write_snapshot(
     path : str or PathLike
         The file to write; when it is an existing folder, ``streamlit_dashboard_data.pkl``
         inside it.
-    history : sequence, optional
-        Recent rounds, oldest first: ``RunSummary`` objects (anything with ``to_dict()``) or
-        plain dicts.
 
     Returns
     -------
@@ -102,7 +92,8 @@ def write_snapshot(
     Raises
     ------
     ValueError
-        When ``history`` holds something that is not plain data.
+        When the result holds something that is not plain data (a setting of another type);
+        the file is left as it was.
     """
     target = Path(path)
     if target.is_dir():
@@ -112,7 +103,7 @@ def write_snapshot(
         "snapshot_version": SNAPSHOT_VERSION,
         "written_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "result": _plain(result.to_dict(), "result"),
-        "history": _plain(list(history or []), "history"),
+        "history": [],
     }
     write_bytes(target, pickle.dumps(data, protocol=_PROTOCOL))
     return target

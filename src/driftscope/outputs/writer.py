@@ -33,7 +33,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import re
 import shutil
 import signal
 import uuid
@@ -63,31 +62,6 @@ class Recorder(Protocol):
     def record(self, result: RunResult) -> None: ...
 
     def contains(self, run_id: str) -> bool: ...
-
-
-_PER_RUN_NAME = re.compile(r"[0-9][0-9_:TWZ+-]*")
-
-
-def default_history_path(out: str | os.PathLike[str]) -> Path:
-    """Where a round written into ``out`` is recorded when no history is named.
-
-    ``out/driftscope_history.db`` when that file exists (so a history keeps being used where
-    it is); else the same file in the nearest folder of ``out`` whose name is not a per-run
-    name. Per-run names are made of digits and date or time separators only (``2026-01-05``,
-    ``20260105T0800``, ``2026-W02``, ``42``, or ``2026/01/05`` as three folders), so rounds
-    written to ``runs/2026-01-05``, ``runs/2026-01-06``, ... share ``runs/driftscope_history.db``
-    and trends and persistence see every round. Other folders (``assets``, ``reports``) keep
-    their own history, as before.
-    """
-    from driftscope.outputs.history import HISTORY_FILENAME
-
-    folder = Path(out)
-    if (folder / HISTORY_FILENAME).exists():
-        return folder / HISTORY_FILENAME
-    while _PER_RUN_NAME.fullmatch(folder.name) and (folder.parent.name or
-                                                     not folder.parent.is_absolute()):
-        folder = folder.parent
-    return folder / HISTORY_FILENAME
 
 
 def _fault(step: str) -> None:
@@ -319,7 +293,7 @@ def write_outputs(result: RunResult, out: str | os.PathLike[str],
     See the module docstring for the publish sequence and what a crash leaves behind.
     """
     if history is not None and isinstance(history, (str, os.PathLike)):
-        from driftscope.outputs.history import HistoryStore
+        from driftscope.store import HistoryStore
 
         Path(out).mkdir(parents=True, exist_ok=True)  # the history may go into it
         with HistoryStore(os.fspath(history)) as store:

@@ -22,7 +22,8 @@ QuantileFn = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 """Linear-interpolation quantiles (numpy's default method) of the finite reference values."""
 
 
-def fit_binning(distinct: Sequence[float] | None, quantile: QuantileFn | None,
+def fit_binning(distinct: Sequence[float] | NDArray[np.float64] | None,
+                quantile: QuantileFn | None,
                 max_value_bins: int = 20) -> Binning:
     """The bins of a numerical column from what a backend knows of its finite values.
 

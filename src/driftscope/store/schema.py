@@ -1,4 +1,4 @@
-"""Tables, migrations and row builders of the history store (see :mod:`.history`).
+"""The history's tables and the migrations that build them, version by version.
 
 Tables (all prefixed ``driftscope_`` so they can live in a shared database)::
 
@@ -12,22 +12,32 @@ Tables (all prefixed ``driftscope_`` so they can live in a shared database)::
                                counts, shares, psi_contribution
     driftscope_performance     (run_seq, metric) pk; current, estimated, baseline,
                                relative_change, status
+    driftscope_profiles        (run_seq, position) pk; name, type, missing, non_missing,
+      (since version 2)        beyond_float, binning_kind, moments, data_json (bin edges or
+                               values, bin counts, categories, percentiles, distinct, whole)
 
-Schema changes go through :data:`MIGRATIONS`: entry *i* upgrades a store from version *i*
-to *i + 1*, inside the transaction that records the new version. Migration functions must not
-use the runtime tables (which follow the newest layout) but declare what they change.
+The schema changes only through :data:`MIGRATIONS`: entry *i* upgrades a store from version
+*i* to *i + 1*, inside the transaction that records the new version, so a store is always at
+one version, never between two. A migration declares the tables as they were plus what it
+adds (each version's additions have their own declaring function below, never edited once
+released); it must not use :func:`tables`, which follows the newest layout.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
-from driftscope.errors import ConfigError
-from driftscope.result import FeatureResult, RunResult, Severity
+__all__ = [
+    "FEATURE_ORIGINS",
+    "METRIC_FIELDS",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "Migration",
+    "tables",
+    "target_version",
+]
 
 METRIC_FIELDS: tuple[str, ...] = (
     "psi",
@@ -47,14 +57,12 @@ METRIC_FIELDS: tuple[str, ...] = (
 """Metric columns of ``driftscope_columns`` (one per field of ``result.Metrics``)."""
 
 FEATURE_ORIGINS = ("raw", "engineered")
+"""The origins of a round's input features (the other columns are the model's outputs and
+the target)."""
 
 
 def tables_v1(md: Any) -> dict[str, Any]:
-    """Declare the version-1 tables on the MetaData ``md``.
-
-    This is the layout migration 1 creates. When the layout changes, leave this function
-    alone, add ``_tables_v2`` for the runtime and a migration from 1 to 2.
-    """
+    """Declare the version-1 tables on the MetaData ``md`` (what migration 0 → 1 creates)."""
     from sqlalchemy import (
         BigInteger,
         Column,
@@ -160,8 +168,53 @@ def tables_v1(md: Any) -> dict[str, Any]:
     }
 
 
+def tables_added_in_v2(md: Any) -> dict[str, Any]:
+    """Declare the table version 2 adds on ``md``, which must hold the version-1 tables.
+
+    ``driftscope_profiles`` keeps one row per profiled column of a round. The numbers a
+    query may want over rounds (counts, moments) are columns; the rest (bin edges or values,
+    bin counts, category counts, percentiles, distinct count, whole numbers only) is one JSON
+    text, since a profile is read back whole and a column may have thousands of categories.
+    ``moment_mean`` and ``moment_m2`` are NULL where they were NaN (SQLite cannot hold NaN);
+    ``moment_min`` and ``moment_max`` are NULL when the column had no finite value.
+    """
+    from sqlalchemy import (
+        BigInteger,
+        Column,
+        Double,
+        ForeignKeyConstraint,
+        Index,
+        Integer,
+        String,
+        Table,
+        Text,
+    )
+
+    profiles = Table(
+        "driftscope_profiles",
+        md,
+        Column("run_seq", Integer, primary_key=True, autoincrement=False),
+        Column("position", Integer, primary_key=True, autoincrement=False),
+        Column("name", Text, nullable=False),
+        Column("type", String(20), nullable=False),
+        Column("missing", BigInteger, nullable=False),
+        Column("non_missing", BigInteger, nullable=False),
+        Column("beyond_float", BigInteger, nullable=False),
+        Column("binning_kind", String(20)),
+        Column("moment_count", BigInteger),
+        Column("moment_mean", Double),
+        Column("moment_m2", Double),
+        Column("moment_min", Double),
+        Column("moment_max", Double),
+        Column("data_json", Text, nullable=False),
+        ForeignKeyConstraint(["run_seq"], ["driftscope_runs.seq"], ondelete="CASCADE"),
+        Index("ix_driftscope_profiles_name", "name", "run_seq"),
+    )
+    return {"profiles": profiles}
+
+
 def migrate_0_to_1(conn: Any) -> None:
-    """Create the version-1 tables in an empty database."""
+    """Create the version-1 tables in a database that has none of driftscope's."""
     from sqlalchemy import MetaData
 
     md = MetaData()
@@ -169,9 +222,18 @@ def migrate_0_to_1(conn: Any) -> None:
     md.create_all(conn)
 
 
+def migrate_1_to_2(conn: Any) -> None:
+    """Add ``driftscope_profiles``; the rounds already stored keep having no profiles."""
+    from sqlalchemy import MetaData
+
+    md = MetaData()
+    tables_v1(md)  # what the new table's foreign key points at, as it is at version 1
+    tables_added_in_v2(md)["profiles"].create(conn)
+
+
 Migration = Callable[[Any], None]
 
-MIGRATIONS: list[Migration] = [migrate_0_to_1]
+MIGRATIONS: list[Migration] = [migrate_0_to_1, migrate_1_to_2]
 """``MIGRATIONS[i]`` upgrades a store from schema version ``i`` to ``i + 1``, inside the
 transaction that also records the new version."""
 
@@ -190,162 +252,13 @@ _TABLES: dict[str, Any] = {}
 
 
 def tables() -> dict[str, Any]:
-    """The runtime table objects (built once, lazily: no import-time work)."""
+    """The table objects of the newest layout, keyed by short name (``"runs"``,
+    ``"profiles"``, ...); built on first use, so importing the store does no work."""
     with _TABLES_LOCK:
         if not _TABLES:
             from sqlalchemy import MetaData
 
-            _TABLES.update(tables_v1(MetaData()))
+            md = MetaData()
+            _TABLES.update(tables_v1(md))
+            _TABLES.update(tables_added_in_v2(md))
         return _TABLES
-
-
-def driftscope_version() -> str | None:
-    try:
-        from importlib.metadata import version
-
-        return version("driftscope")
-    except Exception:  # pragma: no cover - not installed as a distribution
-        return None
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def sort_key(started_at: str) -> str:
-    """A text key that sorts like time: ISO-8601 normalised to UTC with microseconds."""
-    text = started_at.strip()
-    try:
-        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-    except ValueError:
-        return text
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def num(value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
-def columns_of(result: RunResult) -> list[tuple[str, FeatureResult]]:
-    """(origin, column) of every compared column of a round, in report order."""
-    out: list[tuple[str, FeatureResult]] = [(f.origin, f) for f in result.features]
-    for origin, column in (
-        ("prediction", result.prediction),
-        ("predicted_class", result.predicted_class),
-        ("target", result.target),
-    ):
-        if column is not None:
-            out.append((origin, column))
-    return out
-
-
-def run_row(result: RunResult, payload: str) -> dict[str, Any]:
-    run = result.run
-    levels = [Severity(f.status) for f in result.features]
-    model = run.model
-    return {
-        "run_id": run.id,
-        "started_at": run.started_at,
-        "sort_key": sort_key(run.started_at),
-        "recorded_at": utc_now(),
-        "window_start": run.window_start,
-        "window_end": run.window_end,
-        "baseline": run.baseline,
-        "reference_rows": int(run.reference.rows),
-        "current_rows": int(run.current.rows),
-        "status": Severity(result.status).value,
-        "reason": result.reason,
-        "recommendation": result.recommendation,
-        "count_normal": levels.count(Severity.NORMAL),
-        "count_warning": levels.count(Severity.WARNING),
-        "count_critical": levels.count(Severity.CRITICAL),
-        "n_features": len(levels),
-        "prediction_status": level_value(result.prediction.status if result.prediction else None),
-        "performance_status": level_value(
-            result.performance.status if result.performance else None
-        ),
-        "model_name": model.name if model else None,
-        "model_version": model.version if model else None,
-        "result_schema_version": result.schema_version,
-        "driftscope_version": run.driftscope_version or driftscope_version(),
-        "result_json": payload,
-    }
-
-
-def write_column(
-    conn: Any, tables: dict[str, Any], seq: int, position: int, item: tuple[str, FeatureResult]
-) -> None:
-    """Insert one column of a round and its bins."""
-    from sqlalchemy import insert
-
-    origin, column = item
-    metrics = column.metrics
-    conn.execute(
-        insert(tables["columns"]).values(
-            run_seq=seq,
-            position=position,
-            name=column.name,
-            origin=origin,
-            type=column.type,
-            status=Severity(column.status).value,
-            reason=column.reason,
-            plot=column.plot,
-            **{name: num(getattr(metrics, name, None)) for name in METRIC_FIELDS},
-        )
-    )
-    if column.bins:
-        conn.execute(
-            insert(tables["bins"]),
-            [
-                {
-                    "run_seq": seq,
-                    "column_position": position,
-                    "position": i,
-                    "label": b.label,
-                    "kind": b.kind,
-                    "lower": num(b.lower),
-                    "upper": num(b.upper),
-                    "reference_count": int(b.reference_count),
-                    "current_count": int(b.current_count),
-                    "reference_share": num(b.reference_share),
-                    "current_share": num(b.current_share),
-                    "psi_contribution": num(b.psi_contribution),
-                }
-                for i, b in enumerate(column.bins)
-            ],
-        )
-
-
-def level_value(level: Severity | None) -> str | None:
-    """The text of a level, None for None."""
-    return None if level is None else Severity(level).value
-
-
-MAX_LAST = 2**63 - 1
-"""The largest ``last``: the largest LIMIT SQLite and PostgreSQL take (a signed 64-bit int)."""
-
-
-def check_last(last: int) -> int:
-    """``last`` when it is an int from 1 to :data:`MAX_LAST`, else a one-line ConfigError."""
-    if isinstance(last, bool) or not isinstance(last, int) or not 1 <= last <= MAX_LAST:
-        raise ConfigError(
-            f"last must be a whole number of rounds from 1 to {MAX_LAST}, got {shown(last)}"
-        )
-    return last
-
-
-def shown(value: Any, limit: int = 40) -> str:
-    """``repr(value)`` cut at ``limit`` characters (ints too long to print included)."""
-    try:
-        text = repr(value)
-    except ValueError:  # an int beyond Python's digit limit for str()
-        return "a number too long to print"
-    return text if len(text) <= limit else text[: limit - 1] + "…"

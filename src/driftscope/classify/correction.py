@@ -1,0 +1,18 @@
+"""Benjamini–Hochberg correction over a family of p-values (one family per kind of test)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["bh_adjust"]
+
+
+def bh_adjust(pvalues: Sequence[float]) -> list[float]:
+    """Benjamini–Hochberg adjusted p-values (``scipy.stats.false_discovery_control``)."""
+    if not pvalues:
+        return []
+    arr = np.clip(np.asarray(pvalues, dtype=float), 0.0, 1.0)
+    return [float(v) for v in stats.false_discovery_control(arr, method="bh")]

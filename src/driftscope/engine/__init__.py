@@ -1,0 +1,1 @@
+"""The engine of a round: artifacts, sides, profiles, comparison, verdict."""

@@ -1,0 +1,126 @@
+"""Building a baseline: the reference profiled once, with its predictions, target and settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from driftscope.backends import ProfileSettings, get_backend
+from driftscope.backends.local import profile_table
+from driftscope.baseline import Baseline
+from driftscope.config.models import MonitoringConfig
+from driftscope.engine.artifacts import Artifacts
+from driftscope.engine.derived import prediction_profiles, target_profile
+from driftscope.engine.identifiers import looks_like_identifier
+from driftscope.engine.performance import reference_side_performance
+from driftscope.engine.prepare import excluded, prepare
+from driftscope.errors import ConfigError, InputError
+from driftscope.inputs.batches import TableSource
+from driftscope.inputs.readers import to_arrow
+from driftscope.inputs.schema import infer_columns
+from driftscope.limits import quoted
+from driftscope.model.scoring import (
+    in_sample_evidence,
+)
+from driftscope.profile.model import ColumnProfile
+from driftscope.profile.spec import ColumnSpec
+from driftscope.progress import Progress
+from driftscope.result import (
+    Finding,
+)
+
+
+def build_baseline(
+    reference: Any,
+    config: MonitoringConfig | None = None,
+    artifacts: Artifacts | None = None,
+    progress: Progress | None = None,
+) -> Baseline:
+    """Profile the reference once: bins, counts, sorted values, predictions, target."""
+    cfg = config or MonitoringConfig()
+    art = artifacts or Artifacts.load(cfg)
+    prog = progress or Progress(enabled=False)
+    table, source = to_arrow(reference, "reference")
+    target = art.target(cfg)
+    if target is not None and target not in table.column_names and cfg.target \
+            and art.feature_fn is None:  # else the feature engineering may make it
+        names = table.column_names
+        listed = ", ".join(names[:15]) + (", …" if len(names) > 15 else "")
+        raise ConfigError(f"target: column {quoted(target)} is not in the reference ({source}); "
+                          f"its columns are {listed}")
+    specs, findings = infer_columns(table, cfg, excluded(cfg, target), "raw", source)
+    side = prepare(table, cfg, art, "reference", target, progress=prog)
+    if target is not None and cfg.target and side.labels is None:
+        raise ConfigError(f"target: column {quoted(target)} is in neither the reference "
+                          f"({source}) nor the feature engineering's output")
+    prog.stage("profiling reference", len(specs))
+    # the baseline keeps exact values: its bins and KS are exact whatever the rounds ask
+    settings = ProfileSettings(cfg.max_value_bins, cfg.workers, "exact")
+    raw = get_backend(cfg.backend).profile(TableSource(table, source), specs, None, settings,
+                                           prog.step)
+    ids: list[ColumnSpec] = []
+    for s in specs:
+        why = looks_like_identifier(s, raw.columns[s.name], table, cfg)
+        if why is not None:
+            ids.append(s)
+            findings.append(Finding(column=s.name, message=(
+                f"column {quoted(s.name)} looks like an identifier ({why}) and is not "
+                f"monitored; list it under {s.type} in the config to monitor it anyway")))
+    specs = [s for s in specs if s not in ids]
+    columns: list[tuple[ColumnSpec, ColumnProfile]] = [(s, raw.columns[s.name]) for s in specs]
+    if side.engineered is not None:
+        eng_specs, eng_findings = infer_columns(side.engineered, cfg, set(), "engineered",
+                                                "engineered reference")
+        findings += eng_findings
+        eng = profile_table(side.engineered, eng_specs, None, cfg.max_value_bins, cfg.workers)
+        columns += [(s, eng.columns[s.name]) for s in eng_specs]
+    columns += prediction_profiles(side, None)
+    columns += target_profile(side, target)
+    if not specs:
+        raise InputError(f"{source}: no column left to monitor; check columns/ignore in the "
+                         "config")
+    findings += side.findings  # label mapping and coding notes of the reference
+    reference_performance = reference_side_performance(side, art, cfg)
+    in_sample = None
+    if reference_performance and cfg.reference_predictions == "model":
+        labelled = 0 if side.labels is None else sum(v is not None for v in side.labels)
+        in_sample = in_sample_evidence(reference_performance,
+                                       dict(art.metadata.baseline) if art.metadata else {},
+                                       labelled)
+    if in_sample:
+        findings.append(Finding(message=(
+            f"the reference predictions look in-sample: {in_sample}. The model scored rows it "
+            "was trained on, so its reference predictions are overconfident: prediction drift "
+            "and the reference performance are not judged. Use a held-out reference, or set "
+            "reference_predictions: out_of_fold")))
+    return Baseline(
+        source=source, rows=table.num_rows, columns=tuple(columns),
+        findings=tuple(findings), model=art.model_info(cfg),
+        settings={"max_value_bins": cfg.max_value_bins, "target": target,
+                  "reference_columns": list(table.column_names),
+                  "max_categories": cfg.max_categories,
+                  "feature_engineering": cfg.feature_engineering,
+                  "model_sha256": art.model_sha256,
+                  "model_columns": side.model_columns,
+                  "labels": side.coding.mapping if side.coding else None,
+                  "categories": plain_categories(side.categories),
+                  "reference_predictions": cfg.reference_predictions,
+                  "in_sample": in_sample,
+                  "reference_performance": reference_performance,
+                  "reference_labelled_rows": (None if side.labels is None else
+                                              int(sum(v is not None for v in side.labels)))},
+    )
+
+
+def plain_categories(categories: dict[str, list[Any]]) -> dict[str, list[Any]] | None:
+    """Categories as JSON values for the baseline (numpy scalars unwrapped); None when a
+    category is not a plain value (then the current side re-derives them)."""
+    out: dict[str, list[Any]] = {}
+    for col, cats in categories.items():
+        values = [c.item() if isinstance(c, np.generic) else c for c in cats]
+        if not all(isinstance(v, (str, int, float, bool)) for v in values):
+            return None
+        out[col] = values
+    return out or None
+

@@ -1,0 +1,189 @@
+"""A round's result as table rows: its header, its columns with their bins, its performance.
+
+:func:`write_round` inserts everything below a round's ``driftscope_runs`` row; the store
+calls it inside the transaction that inserted that row, so a round lands whole or not at all.
+Numbers that are not finite are stored as NULL, like a metric that does not apply.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+from typing import Any
+
+from driftscope.result import FeatureResult, RunResult, Severity
+from driftscope.store.schema import METRIC_FIELDS, tables
+
+__all__ = [
+    "columns_of",
+    "driftscope_version",
+    "level_value",
+    "num",
+    "run_row",
+    "sort_key",
+    "utc_now",
+    "write_column",
+    "write_round",
+]
+
+
+def driftscope_version() -> str | None:
+    """The installed driftscope's version, None when it runs from a source tree."""
+    try:
+        from importlib.metadata import version
+
+        return version("driftscope")
+    except Exception:  # pragma: no cover - not installed as a distribution
+        return None
+
+
+def utc_now() -> str:
+    """Now, as ISO-8601 UTC text with microseconds."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def sort_key(started_at: str) -> str:
+    """A text key that sorts like time: ISO-8601 normalised to UTC with microseconds.
+
+    Text that is not ISO-8601 is its own key, so such rounds still sort, among themselves.
+    """
+    text = started_at.strip()
+    try:
+        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def num(value: Any) -> float | None:
+    """``value`` as a finite float, else None (for nullable number columns)."""
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def level_value(level: Severity | None) -> str | None:
+    """The text of a level, None for None."""
+    return None if level is None else Severity(level).value
+
+
+def columns_of(result: RunResult) -> list[tuple[str, FeatureResult]]:
+    """(origin, column) of every compared column of a round, in report order."""
+    out: list[tuple[str, FeatureResult]] = [(f.origin, f) for f in result.features]
+    for origin, column in (
+        ("prediction", result.prediction),
+        ("predicted_class", result.predicted_class),
+        ("target", result.target),
+    ):
+        if column is not None:
+            out.append((origin, column))
+    return out
+
+
+def run_row(result: RunResult, payload: str) -> dict[str, Any]:
+    """The ``driftscope_runs`` row of a round whose JSON is ``payload``."""
+    run = result.run
+    levels = [Severity(f.status) for f in result.features]
+    model = run.model
+    return {
+        "run_id": run.id,
+        "started_at": run.started_at,
+        "sort_key": sort_key(run.started_at),
+        "recorded_at": utc_now(),
+        "window_start": run.window_start,
+        "window_end": run.window_end,
+        "baseline": run.baseline,
+        "reference_rows": int(run.reference.rows),
+        "current_rows": int(run.current.rows),
+        "status": Severity(result.status).value,
+        "reason": result.reason,
+        "recommendation": result.recommendation,
+        "count_normal": levels.count(Severity.NORMAL),
+        "count_warning": levels.count(Severity.WARNING),
+        "count_critical": levels.count(Severity.CRITICAL),
+        "n_features": len(levels),
+        "prediction_status": level_value(result.prediction.status if result.prediction else None),
+        "performance_status": level_value(
+            result.performance.status if result.performance else None
+        ),
+        "model_name": model.name if model else None,
+        "model_version": model.version if model else None,
+        "result_schema_version": result.schema_version,
+        "driftscope_version": run.driftscope_version or driftscope_version(),
+        "result_json": payload,
+    }
+
+
+def write_column(
+    conn: Any, tables: dict[str, Any], seq: int, position: int, item: tuple[str, FeatureResult]
+) -> None:
+    """Insert one column of a round (``item``: its origin and result) and its bins."""
+    from sqlalchemy import insert
+
+    origin, column = item
+    metrics = column.metrics
+    conn.execute(
+        insert(tables["columns"]).values(
+            run_seq=seq,
+            position=position,
+            name=column.name,
+            origin=origin,
+            type=column.type,
+            status=Severity(column.status).value,
+            reason=column.reason,
+            plot=column.plot,
+            **{name: num(getattr(metrics, name, None)) for name in METRIC_FIELDS},
+        )
+    )
+    if column.bins:
+        conn.execute(
+            insert(tables["bins"]),
+            [
+                {
+                    "run_seq": seq,
+                    "column_position": position,
+                    "position": i,
+                    "label": b.label,
+                    "kind": b.kind,
+                    "lower": num(b.lower),
+                    "upper": num(b.upper),
+                    "reference_count": int(b.reference_count),
+                    "current_count": int(b.current_count),
+                    "reference_share": num(b.reference_share),
+                    "current_share": num(b.current_share),
+                    "psi_contribution": num(b.psi_contribution),
+                }
+                for i, b in enumerate(column.bins)
+            ],
+        )
+
+
+def write_round(conn: Any, seq: int, result: RunResult) -> None:
+    """Insert the columns, bins and performance of a round below its runs row ``seq``."""
+    from sqlalchemy import insert
+
+    t = tables()
+    for position, item in enumerate(columns_of(result)):
+        write_column(conn, t, seq, position, item)  # looked up here: tests replace it
+    if result.performance is not None and result.performance.metrics:
+        conn.execute(
+            insert(t["performance"]),
+            [
+                {
+                    "run_seq": seq,
+                    "metric": name,
+                    "current": num(m.current),
+                    "estimated": num(m.estimated),
+                    "baseline": num(m.baseline),
+                    "relative_change": num(m.relative_change),
+                    "status": Severity(m.status).value,
+                }
+                for name, m in result.performance.metrics.items()
+            ],
+        )
