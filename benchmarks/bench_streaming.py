@@ -76,6 +76,8 @@ def main() -> None:
     ap.add_argument("--reference-rows", type=int, default=1_000_000)
     ap.add_argument("--compare-local-rows", type=int, default=2_000_000)
     ap.add_argument("--keep", help="folder for the generated files (default: a temp folder)")
+    ap.add_argument("--ks", choices=("exact", "approximate"), action="append",
+                    help="measure only this KS mode (repeatable; default both)")
     ns = ap.parse_args()
     folder = Path(ns.keep or tempfile.mkdtemp(prefix="driftscope-stream-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -103,6 +105,8 @@ def main() -> None:
         for backend, ks in cases:
             if name == "big" and backend == "local":
                 continue  # the point of the streaming backend: the local one holds it all
+            if ns.ks and ks not in ns.ks:
+                continue
             out = folder / f"out-{name}-{backend}-{ks}"
             wall, rss = timed(["run", "--current", str(path), "--out", str(out),
                                "--backend", backend, "--ks", ks, *common])

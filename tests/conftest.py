@@ -8,6 +8,8 @@ takes a fraction of a second.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+
+# The tests test this checkout's code, in process and in the subprocesses they start, whatever
+# checkout an editable install of driftscope points at.
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+if sys.path[:1] != [SRC]:
+    sys.path.insert(0, SRC)
+    for name in [m for m in sys.modules if m == "driftscope" or m.startswith("driftscope.")]:
+        del sys.modules[name]
+os.environ["PYTHONPATH"] = os.pathsep.join([SRC, *filter(None, [os.environ.get("PYTHONPATH")])])
 
 # Flags that keep a round to its JSON report: no PNG, no HTML, no history database.
 FAST = ("--plots", "none", "--no-html", "--no-history")

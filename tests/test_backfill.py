@@ -65,6 +65,48 @@ def test_a_backfill_from_python(tmp_path: Path) -> None:
                       "day", None, "batch")
 
 
+def test_a_streamed_backfill_equals_the_backfill_of_the_table(tmp_path: Path) -> None:
+    """From a file, with the streaming backend, the chunks are spilled in one pass and each
+    chunk's round equals the one of the in-memory backfill; the spilled files are removed."""
+    import pyarrow.parquet as pq
+
+    import driftscope
+    from driftscope.config import MonitoringConfig
+    from driftscope.inputs.batches import FileSource
+
+    rng = np.random.default_rng(3)
+    reference = pa.table({"x": rng.normal(size=800), "c": rng.choice(["a", "b"], 800)})
+    n = 1500
+    current = pa.table({
+        "x": np.r_[rng.normal(size=700), rng.normal(1.5, size=800)],
+        "c": rng.choice(["a", "b", "c"], n),
+        "day": ["2026-03-02"] * 500 + ["2026-03-09"] * 500 + ["2026-03-16"] * 480
+        + ["2026-03-23"] * 20})
+    pq.write_table(current, tmp_path / "cur.parquet", row_group_size=128)
+    reports = {}
+    for backend in ("local", "streaming"):
+        cfg = MonitoringConfig(timestamp_column="day", plots="none", progress="never",
+                               backend=backend, batch_rows=1000, html=False)
+        data = current if backend == "local" else FileSource(tmp_path / "cur.parquet", 1000)
+        plan = plan_backfill(data, "week", "day", None, "batch", cfg.batch_rows)
+        spilled = plan.spilled
+        monitor = driftscope.Monitor(cfg, reference=reference)
+        done = run_backfill(plan, monitor, tmp_path / backend, source="batch")
+        if spilled is not None:
+            assert not spilled.folder.exists()
+        reports[backend] = [(r.chunk.label, r.chunk.rows, json.loads(r.result.to_json()))
+                            for r in done.rounds]
+    for (label, rows, a), (label_b, rows_b, b) in zip(reports["local"], reports["streaming"],
+                                                      strict=True):
+        assert (label, rows) == (label_b, rows_b)
+        for doc in (a, b):
+            for key in ("id", "started_at", "finished_at", "duration_seconds"):
+                doc["run"].pop(key)
+        assert a == b
+    assert [label for label, _, _ in reports["local"]] == [
+        "2026-W10", "2026-W11", "2026-W12..2026-W13"]
+
+
 def _with_chunks(*entries: ChunkEntry, worst: str = "2026-W02") -> dict[str, object]:
     result = make_result(run_id=entries[-1].run_id)
     backfill = Backfill(status=Severity.worst(e.status for e in entries), worst=worst,

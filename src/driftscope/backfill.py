@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pyarrow as pa
 
@@ -54,6 +54,13 @@ class BackfillPlan:
     by: Period | None
     size: int | None
     timestamp_column: str | None
+    spilled: Any = None
+    """The temporary files of a streamed plan's chunks (:class:`SpilledChunks`), or None."""
+
+    def close(self) -> None:
+        """Remove a streamed plan's temporary files (a plan of tables holds none)."""
+        if self.spilled is not None:
+            self.spilled.close()
 
 
 @dataclass(frozen=True)
@@ -88,15 +95,30 @@ class BackfillResult:
         return next(r for r in self.rounds if r.result.status is reached)
 
 
-def plan_backfill(table: pa.Table, by: Period | None, timestamp_column: str | None,
-                  size: int | None, source: str) -> BackfillPlan:
-    """Split ``table`` and merge small chunks; InputError when no row belongs to a period."""
-    split, left_out = split_table(table, by, timestamp_column, size)
-    if not split:
+def plan_backfill(data: Any, by: Period | None, timestamp_column: str | None,
+                  size: int | None, source: str, batch_rows: int | None = None
+                  ) -> BackfillPlan:
+    """Split the current data and merge small chunks; InputError when no row belongs to a
+    period. ``data`` is a table, or a batch source (a file read by the streaming backend):
+    then the chunks are split in one pass over its batches and spilled to temporary files,
+    never holding the whole data (close the plan, or let :func:`run_backfill` do it)."""
+    if isinstance(data, pa.Table):
+        split, left_out = split_table(data, by, timestamp_column, size)
+        chunks = tuple(merge_small_chunks(split))
+        spilled = None
+    else:
+        from driftscope.inputs.batches import DEFAULT_BATCH_ROWS
+        from driftscope.inputs.spill import SpilledChunks
+
+        spilled = SpilledChunks(data, by, timestamp_column, size,
+                                batch_rows or DEFAULT_BATCH_ROWS)
+        chunks, left_out = tuple(spilled.chunks), spilled.left_out
+    if not chunks:
+        if spilled is not None:
+            spilled.close()
         raise InputError(f"{source}: no row has a time in column {timestamp_column!r}; "
                          f"nothing to split by {by}")
-    return BackfillPlan(tuple(merge_small_chunks(split)), left_out, by, size,
-                        timestamp_column)
+    return BackfillPlan(chunks, left_out, by, size, timestamp_column, spilled)
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -173,16 +195,19 @@ def run_backfill(plan: BackfillPlan, monitor: Monitor, out: str | Path, *,
     reader = read_history if read_history is not None else (
         lambda: cast("HistoryReader | None", history))
     rounds: list[ChunkRound] = []
-    for i, (chunk, result) in enumerate(monitor.run_windows(plan, source=name,
-                                                            history=reader), 1):
-        extra = _findings(plan, chunk, name)
-        if extra:
-            result = dataclasses.replace(result, findings=(*result.findings, *extra))
-        written = write_outputs(result, out_dir / CHUNKS / chunk_folder(chunk.label), quiet_cfg,
-                                history, snapshot=False)
-        rounds.append(ChunkRound(i, chunk, written))
-        if on_chunk is not None:
-            on_chunk(rounds[-1], len(plan.chunks))
+    try:
+        for i, (chunk, result) in enumerate(monitor.run_windows(plan, source=name,
+                                                                history=reader), 1):
+            extra = _findings(plan, chunk, name)
+            if extra:
+                result = dataclasses.replace(result, findings=(*result.findings, *extra))
+            written = write_outputs(result, out_dir / CHUNKS / chunk_folder(chunk.label),
+                                    quiet_cfg, history, snapshot=False)
+            rounds.append(ChunkRound(i, chunk, written))
+            if on_chunk is not None:
+                on_chunk(rounds[-1], len(plan.chunks))
+    finally:
+        plan.close()  # a streamed plan's temporary chunk files
     top = dataclasses.replace(rounds[-1].result, backfill=_backfill_block(rounds, plan))
     written_top = write_outputs(top, out_dir, config,
                                 _AlreadyRecorded(history) if history is not None else None)

@@ -325,17 +325,10 @@ def test_every_column_is_reported_done_once(backend: str) -> None:
         assert sorted(done) == sorted(s.name for s in SPECS)
 
 
-def _row_count_cases() -> list[Any]:
-    cases = []
-    for backend, ks, kind, only in itertools.product(
-            BACKENDS, KS_MODES, ("table", "parquet"), ("numerical", "categorical", "none")):
-        marks = []
-        cases.append(pytest.param(backend, ks, kind, only, marks=marks,
-                                  id=f"{backend}-{ks}-{kind}-{only}"))
-    return cases
-
-
-@pytest.mark.parametrize(("backend", "ks", "kind", "only"), _row_count_cases())
+@pytest.mark.parametrize("only", ["numerical", "categorical", "none"])
+@pytest.mark.parametrize("kind", ["table", "parquet"])
+@pytest.mark.parametrize("ks", KS_MODES)
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_the_row_count_does_not_depend_on_the_columns(sources: Sources, backend: str,
                                                       ks: str, kind: str, only: str) -> None:
     specs = tuple(s for s in SPECS if s.type == only)

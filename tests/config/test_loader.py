@@ -85,14 +85,14 @@ def test_nested_settings_from_yaml(tmp_path: Path) -> None:
      "missing_critical"),
     ({"trend": {"windw": 9}}, "unknown key 'trend.windw' (did you mean 'window'?); valid keys"),
     ({"Plots": "all"}, "unknown key 'Plots' (did you mean 'plots'?)"),
-    ({"colour": "red"}, "unknown key 'colour'; valid keys: baseline"),  # nothing close
+    ({"colour": "red"}, "unknown key 'colour'; valid keys: backend, baseline"),  # nothing close
     ({"performance": {"auc": 0.1}}, "unknown key 'performance.auc'; valid keys: critical, warning"),
     ({"seed": "one"}, "m.yaml: field 'seed': Input should be a valid integer"),
     ({"columns": "age"}, "field 'columns': Input should be a valid list (got 'age')"),
     ({"features": {"age": 3}}, "field 'features.age'"),
     ({"thresholds": {"psi_warning": 0.5}}, "field 'thresholds': psi_warning must not exceed"),
     ({"drift_share_warning": 0.9}, "m.yaml: drift_share_warning must not exceed"),
-    ({1: 2}, "unknown key 1 (keys must be text); valid keys: baseline"),
+    ({1: 2}, "unknown key 1 (keys must be text); valid keys: backend, baseline"),
 ])
 def test_errors_name_the_file_and_the_key(tmp_path: Path, values: dict[Any, Any],
                                           expected: str) -> None:

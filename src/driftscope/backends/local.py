@@ -67,9 +67,15 @@ def numeric_values(column: pa.ChunkedArray | pa.Array) -> NDArray[np.float64]:
     return np.asarray(values, dtype=np.float64)
 
 
-def sorted_present(values: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The non-missing values, sorted (NaN sorts last, so the missing values are the tail)."""
-    ordered = np.sort(values)
+def sorted_present(values: NDArray[np.float64], in_place: bool = False
+                   ) -> NDArray[np.float64]:
+    """The non-missing values, sorted (NaN sorts last, so the missing values are the tail).
+    ``in_place`` sorts ``values`` itself (it must be writable) instead of a copy."""
+    if in_place:
+        values.sort()
+        ordered = values
+    else:
+        ordered = np.sort(values)
     return ordered[: int(np.searchsorted(ordered, np.nan, side="left"))]
 
 
@@ -80,12 +86,14 @@ def profile_numeric(
     max_value_bins: int = 20,
     keep_values: bool = True,
     beyond_float: int = 0,
+    n_present: int | None = None,
 ) -> NumericProfile:
     """Profile one numerical column; fits the binning when ``binning`` is None (reference,
     which also counts its distinct values and checks whether they are whole numbers).
     ``beyond_float`` counts the integers rounded on the way to float64 (kept in the profile,
-    reported as a finding)."""
-    present = sorted_present(values)
+    reported as a finding). ``n_present``: ``values`` are already sorted with their
+    ``n_present`` non-missing values first (:func:`column_sorted`)."""
+    present = values[:n_present] if n_present is not None else sorted_present(values)
     fitting = binning is None
     if binning is None:
         binning = fit_sorted(present, max_value_bins)

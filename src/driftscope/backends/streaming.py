@@ -89,11 +89,13 @@ class StreamingBackend:
         def one(spec: ColumnSpec) -> ColumnProfile:
             ref = reference.get(spec.name) if reference is not None else None
             binning = ref.binning if isinstance(ref, NumericProfile) else None
-            column = source.column(spec.name)
-            prof = profile_numeric(spec.name, numeric_values(column), binning,
-                                   settings.max_value_bins, keep_values=False,
-                                   beyond_float=beyond_float_precision(column))
-            del column
+            present, n, beyond = sorted_column(source, spec.name)
+            prof = profile_numeric(spec.name, present, binning, settings.max_value_bins,
+                                   keep_values=False, beyond_float=beyond,
+                                   n_present=present.shape[0])
+            # the missing values were cut off the sorted column: count them from its length
+            prof = replace(prof, missing=n - present.shape[0])
+            del present
             prof = _with_source(prof, _column_reader(source, spec.name))
             if on_column is not None:
                 on_column(spec.name)
@@ -160,9 +162,27 @@ def _fit_from_sketches(source: BatchSource, names: list[str], max_value_bins: in
     return out
 
 
+def sorted_column(source: BatchSource, name: str) -> tuple[NDArray[np.float64], int, int]:
+    """One column's non-missing values sorted, its length and how many integers were beyond
+    float64's precision. Filled batch by batch into one array and sorted in place: memory
+    holds the column once (plus a batch), not Arrow's copy and numpy's."""
+    values = np.empty(source.num_rows, dtype=np.float64)
+    at = beyond = 0
+    for batch in source.batches([name]):
+        column = batch.column(0)
+        beyond += beyond_float_precision(column)
+        part = numeric_values(column)
+        if at + part.shape[0] > values.shape[0]:  # more rows than the source said: grow
+            values = np.concatenate([values[:at], np.empty(part.shape[0] + at)])
+        values[at:at + part.shape[0]] = part
+        at += part.shape[0]
+    values = values[:at]
+    return sorted_present(values, in_place=True), at, beyond
+
+
 def _column_reader(source: BatchSource, name: str) -> Callable[[], NDArray[np.float64]]:
     def read() -> NDArray[np.float64]:
-        return sorted_present(numeric_values(source.column(name)))
+        return sorted_column(source, name)[0]
 
     return read
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,13 @@ def run_round(bl: Baseline, cfg: MonitoringConfig, art: Artifacts, current: Any,
 def open_current(current: Any, cfg: MonitoringConfig, source: str | None) -> BatchSource:
     """The current data as a batch source: a path read by batch with a streaming backend,
     else read whole (a table in memory stays as it is)."""
-    if isinstance(current, (TableSource, FileSource, RepairedSource)):
+    if isinstance(current, TableSource):
+        return TableSource(current.table, source) if source else current
+    if isinstance(current, RepairedSource):
+        return replace(current, name=source) if source else current
+    if isinstance(current, FileSource):
+        if source:
+            current.name = source
         return current
     if cfg.backend != "local" and isinstance(current, (str, os.PathLike)):
         files = FileSource(Path(current), cfg.batch_rows)

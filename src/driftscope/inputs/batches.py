@@ -34,6 +34,11 @@ class BatchSource(Protocol):
     @property
     def schema(self) -> pa.Schema: ...
 
+    @property
+    def num_rows(self) -> int:
+        """How many rows there are (without reading them where the format tells)."""
+        ...
+
     def batches(self, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
         """The rows in order, a bounded number at a time, with only ``columns``."""
         ...
@@ -81,6 +86,10 @@ class RepairedSource:
     @property
     def schema(self) -> pa.Schema:
         return self.repair(self.inner.schema.empty_table()).schema
+
+    @property
+    def num_rows(self) -> int:
+        return self.inner.num_rows
 
     def batches(self, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
         for batch in self.inner.batches(columns):

@@ -6,7 +6,7 @@ import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -95,8 +95,14 @@ class Chunk:
     with their row counts (more than one when small chunks were merged into it)."""
 
     label: str
-    table: pa.Table
+    table: Any
+    """The chunk's rows: a table, or a batch source over the files they were spilled to by
+    a streamed backfill (:mod:`driftscope.inputs.spill`); either has ``num_rows``."""
     parts: tuple[tuple[str, int], ...]
+
+    @property
+    def rows(self) -> int:
+        return sum(n for _, n in self.parts)
 
     @property
     def merged(self) -> bool:
@@ -123,27 +129,39 @@ def merge_small_chunks(chunks: Sequence[tuple[str, pa.Table]],
     merged first, into its smaller neighbour (the earlier one on a tie); merging repeats until
     no chunk is below the minimum, which is fixed by the chunks as split. Order is kept.
     """
-    groups: list[list[tuple[str, pa.Table]]] = [[(label, table)] for label, table in chunks]
-    if len(groups) < 2:
-        return [Chunk(label, table, ((label, table.num_rows),)) for label, table in chunks]
-    minimum = statistics.median(t.num_rows for _, t in chunks) * share
+    out = []
+    for group in merge_groups([t.num_rows for _, t in chunks], share):
+        parts = [chunks[i] for i in group]
+        table = parts[0][1] if len(parts) == 1 else pa.concat_tables([t for _, t in parts])
+        out.append(Chunk(_joined_label([label for label, _ in parts]), table,
+                         tuple((label, t.num_rows) for label, t in parts)))
+    return out
 
-    def rows(group: list[tuple[str, pa.Table]]) -> int:
-        return sum(t.num_rows for _, t in group)
+
+def merge_groups(rows: Sequence[int], share: float = MIN_SHARE_OF_MEDIAN) -> list[list[int]]:
+    """Which consecutive chunks :func:`merge_small_chunks` joins, from their row counts alone
+    (so that chunks spilled to files merge the same way as tables)."""
+    groups: list[list[int]] = [[i] for i in range(len(rows))]
+    if len(groups) < 2:
+        return groups
+    minimum = statistics.median(rows) * share
+
+    def size(group: list[int]) -> int:
+        return sum(rows[i] for i in group)
 
     while len(groups) > 1:
-        small = [i for i, group in enumerate(groups) if rows(group) < minimum]
+        small = [i for i, group in enumerate(groups) if size(group) < minimum]
         if not small:
             break
-        i = min(small, key=lambda k: (rows(groups[k]), k))
+        i = min(small, key=lambda k: (size(groups[k]), k))
         neighbours = [j for j in (i - 1, i + 1) if 0 <= j < len(groups)]
-        j = min(neighbours, key=lambda k: (rows(groups[k]), k))
+        j = min(neighbours, key=lambda k: (size(groups[k]), k))
         first, second = sorted((i, j))
         groups[first] = groups[first] + groups[second]
         del groups[second]
-    out = []
-    for group in groups:
-        table = group[0][1] if len(group) == 1 else pa.concat_tables([t for _, t in group])
-        out.append(Chunk(_joined_label([label for label, _ in group]), table,
-                         tuple((label, t.num_rows) for label, t in group)))
-    return out
+    return groups
+
+
+def joined_label(parts: Sequence[str]) -> str:
+    """The label of chunks joined into one (``rows 0-999`` or ``2026-W01..2026-W03``)."""
+    return _joined_label(parts)

@@ -205,7 +205,9 @@ class CategoricalProfile:
         merged = dict(self.counts)
         for k, v in other.counts.items():
             merged[k] = merged.get(k, 0) + v
-        return replace(self, counts=merged, missing=self.missing + other.missing)
+        # most frequent first, ties by name: the order a profile of the union has
+        ordered = dict(sorted(merged.items(), key=lambda kv: (-kv[1], kv[0])))
+        return replace(self, counts=ordered, missing=self.missing + other.missing)
 
 
 ColumnProfile = NumericProfile | CategoricalProfile
