@@ -3,7 +3,7 @@
 #
 #   eval "$(.ci/postgres.sh start)"   # initdb + start on 127.0.0.1:<free port>, create a database,
 #                                     # print `export DRIFTSCOPE_TEST_POSTGRES_URL=...`
-#   pytest tests/outputs/test_history.py
+#   pytest -m postgres tests/store
 #   .ci/postgres.sh stop              # stop the server, delete its data folder
 #
 # The server lives in a fresh temp folder (initdb as the `postgres` user when run as root,

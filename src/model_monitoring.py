@@ -23,7 +23,7 @@ except ImportError:  # running from a checkout without installing
 
 
 def main(argv: list[str] | None = None) -> int:
-    from driftscope.cli import _summary
+    from driftscope.cli_summary import summary as _summary
     from driftscope.demo.round import run_demo
     from driftscope.errors import DriftscopeError
 

@@ -1716,6 +1716,39 @@ def test_the_run_summary_shows_control_characters_as_escapes(cli: Cli, tmp_path:
     assert "x\\x1b[2J\\x07\\u202eevil\\x08" in result.out
 
 
+def test_the_run_summary_lists_drifted_features_worst_first() -> None:
+    from driftscope.cli_summary import summary
+    from driftscope.result import Severity
+    from tests.factories import make_feature, make_result
+
+    features = [make_feature(f"w{i}", Severity.WARNING, psi=0.11 + i / 100) for i in range(5)]
+    features += [make_feature("calm", psi=0.9), make_feature("bad", Severity.CRITICAL, psi=0.3)]
+    lines = summary(make_result(features), Path("out")).splitlines()
+    listed = [line.split(":")[0].strip("- ") for line in lines if line.startswith("  - ")]
+    assert listed == ["bad", "w4", "w3", "w2", "w1"]  # at most 5; NORMAL ones never
+
+
+def test_the_run_summary_judges_the_prediction_by_its_score_when_there_is_one() -> None:
+    """The prediction line shows the positive class's score; the predicted class and the
+    target count only without a score (multiclass), and the target never does."""
+    import dataclasses
+
+    from driftscope.cli_summary import summary
+    from driftscope.result import Severity
+    from tests.factories import make_feature, make_result
+
+    worse = {"predicted_class": make_feature("predicted_class", Severity.CRITICAL, psi=0.9,
+                                             type_="categorical", origin="predicted_class"),
+             "target": make_feature("default", Severity.CRITICAL, psi=1.5,
+                                    type_="categorical", origin="target")}
+    binary = dataclasses.replace(make_result(), **worse)
+    assert "  prediction: WARNING (PSI 0.130)" in summary(binary, Path("o")).splitlines()
+    proba = make_feature("prediction[b]", Severity.WARNING, psi=0.2, origin="class_probability")
+    multiclass = dataclasses.replace(binary, prediction=None, class_probabilities=(proba,))
+    assert ("  prediction: CRITICAL (predicted_class, PSI 0.900)"
+            in summary(multiclass, Path("o")).splitlines())
+
+
 def test_a_huge_category_value_is_cut_in_sentences_but_kept_in_the_bins(
         cli: Cli, tmp_path: Path) -> None:
     rng = np.random.default_rng(4)

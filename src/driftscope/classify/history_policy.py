@@ -3,9 +3,9 @@
 A round is first classified on its own (:mod:`driftscope.classify.policy`). When the history
 holds earlier rounds against the same baseline, each feature's PSI series then goes through
 
-- persistence and hysteresis (:func:`~driftscope.classify.trend.apply_persistence`), when
-  configured: CRITICAL only after k of the last n rounds, alerts that end only below lower
-  thresholds;
+- persistence and hysteresis (:func:`~driftscope.classify.persistence.apply_persistence`),
+  when configured: CRITICAL only after k of the last n rounds, alerts that end only below
+  lower thresholds;
 - the trend detector (:func:`~driftscope.classify.trend.detect_trend`): a NORMAL feature whose
   PSI has been rising steadily becomes WARNING, with a reason that names the trend, when the
   rise also has an effect size: PSI now above ``trend.min_level`` × the column's
@@ -18,8 +18,9 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from driftscope.classify.policy import level
-from driftscope.classify.trend import apply_persistence, detect_trend
+from driftscope.classify.levels import level
+from driftscope.classify.persistence import apply_persistence
+from driftscope.classify.trend import detect_trend
 from driftscope.config.models import MonitoringConfig
 from driftscope.result import FeatureResult, Severity
 

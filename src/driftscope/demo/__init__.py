@@ -13,8 +13,11 @@ features
 train
     :func:`train_demo`: fits the model and writes ``model.joblib``, ``data_referencia.csv``
     and ``metadata.yaml``.
+scenarios
+    :data:`SCENARIOS` and :class:`Scenario`: the documented drifts a batch can carry.
 simulate
-    :func:`simulate` and :data:`SCENARIOS`: production batches with documented drift.
+    :func:`simulate`: production batches under a scenario (also the ``driftscope simulate``
+    command).
 
 Names are imported lazily, so importing this package loads neither scikit-learn nor the
 generators. The function ``simulate`` is not re-exported here because its module has the
@@ -36,8 +39,8 @@ __all__ = [
 ]
 
 _HOME = {
-    "SCENARIOS": "simulate",
-    "Scenario": "simulate",
+    "SCENARIOS": "scenarios",
+    "Scenario": "scenarios",
     "DemoArtifacts": "train",
     "train_demo": "train",
     "engineer": "features",
@@ -47,7 +50,7 @@ _HOME = {
 if TYPE_CHECKING:  # pragma: no cover
     from driftscope.demo.features import engineer
     from driftscope.demo.population import generate_population
-    from driftscope.demo.simulate import SCENARIOS, Scenario
+    from driftscope.demo.scenarios import SCENARIOS, Scenario
     from driftscope.demo.train import DemoArtifacts, train_demo
 
 

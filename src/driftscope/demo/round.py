@@ -58,10 +58,10 @@ def run_demo(
     cfg = demo_config(art, out_dir, current)
     store = None
     if record:
-        from driftscope.store import HistoryStore
+        from driftscope.store import HistoryStore, default_history_path
 
         out_dir.mkdir(parents=True, exist_ok=True)
-        store = HistoryStore(history or str(out_dir / "driftscope_history.db"))
+        store = HistoryStore(history or str(default_history_path(out_dir)))
     try:
         result = run(config=cfg, history=store)
         result = write_outputs(result, out_dir, cfg, store).result

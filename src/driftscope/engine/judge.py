@@ -84,8 +84,8 @@ def compare_all(pairs: list[tuple[ColumnProfile, ColumnProfile]], cfg: Monitorin
         return out
 
     workers = cfg.workers or min(8, os.cpu_count() or 1)
-    if cfg.backend != "local":  # each comparison may read two columns back: bound them
-        workers = min(workers, 2)
+    if cfg.backend != "local":  # a comparison reads a whole column back: one at a time
+        workers = 1
     if workers <= 1 or len(pairs) <= 1:
         return [one(p) for p in pairs]
     with ThreadPoolExecutor(max_workers=workers) as pool:

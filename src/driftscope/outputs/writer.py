@@ -42,11 +42,11 @@ from typing import Any, Protocol
 
 from driftscope.config.models import MonitoringConfig
 from driftscope.outputs.json_report import validate_report
-from driftscope.result import Finding, RunResult, Severity
+from driftscope.outputs.snapshot import SNAPSHOT_NAME
+from driftscope.result import Finding, RunResult, Severity, worst_first_key
 
 JSON_NAME = "drift_report.json"
 HTML_NAME = "drift_report.html"
-SNAPSHOT_NAME = "streamlit_dashboard_data.pkl"
 IMAGES = "images"
 STAGE_PREFIX = ".driftscope-stage-"
 PLAN = "PLAN.json"
@@ -94,7 +94,7 @@ def _plot_targets(result: RunResult, mode: str, requested: list[str] | None = No
         "all": cols,
         "drifted": [(k, c) for k, c in cols if c.status is not Severity.NORMAL],
     }[mode]
-    chosen = sorted(chosen, key=lambda kc: (-kc[1].status.rank, -kc[1].metrics.psi))
+    chosen = sorted(chosen, key=lambda kc: worst_first_key(kc[1]))
     extra = [k for k, c in cols if requested and matches(c.name, requested)]
     names = list(dict.fromkeys(extra + [k for k, _ in chosen]))
     if limit is None or len(names) <= limit:

@@ -1,0 +1,133 @@
+"""The ``driftscope`` command line: every subcommand, flag and help text.
+
+:func:`build_parser` builds it; :func:`overrides` reads the settings a namespace holds, to be
+merged over the config file (flags win).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from driftscope.cli_errors import UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, exit 2
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _add_round_args(p: argparse.ArgumentParser, policy: bool = True) -> None:
+    """Flags shared by ``run`` and ``baseline``; ``policy`` adds those only a round uses."""
+    p.add_argument("--reference", help="reference (training) data: CSV, Parquet or a folder")
+    p.add_argument("--config", help="monitoring.yaml; flags win over its values")
+    p.add_argument("--model", help="fitted model (.joblib/.pkl/.skops); loading runs its code")
+    p.add_argument("--metadata", help="model metadata (JSON or YAML)")
+    p.add_argument("--target", help="target column")
+    p.add_argument("--positive-class", dest="positive_class", help="positive class label")
+    p.add_argument("--feature-engineering", dest="feature_engineering",
+                   help="'package.module:function' or a fitted transformer file")
+    p.add_argument("--proba-column", dest="proba_column",
+                   help="column with the logged probability of the positive class")
+    p.add_argument("--prediction-column", dest="prediction_column",
+                   help="column with the logged predicted class")
+    p.add_argument("--timestamp-column", dest="timestamp_column",
+                   help="time column: sets the round's window, used by --chunk-by")
+    p.add_argument("--categorical", action="append", help="treat column (glob) as categorical")
+    p.add_argument("--ignore", action="append", help="do not monitor column (glob)")
+    if policy:  # a baseline holds profiles only: significance and draws act in the round
+        p.add_argument("--significance", type=float, help="significance level (default 0.01)")
+        p.add_argument("--seed", type=int, help="seed of the PSI significance draws (default 0)")
+        p.add_argument("--ks", choices=("exact", "approximate"),
+                       help="Kolmogorov-Smirnov from the sorted values (exact, default) or, "
+                       "with --backend streaming, from quantile sketches (approximate)")
+    p.add_argument("--workers", type=int, help="threads used for profiling (default: CPUs)")
+    p.add_argument("--backend", help="how the data is profiled: local (in memory, default) or "
+                   "streaming (files read by batch, bounded memory)")
+    prog = p.add_mutually_exclusive_group()
+    prog.add_argument("--progress", dest="progress", action="store_const", const="always",
+                      help="always show progress")
+    prog.add_argument("--no-progress", dest="progress", action="store_const", const="never",
+                      help="never show progress")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of the ``driftscope`` command and its subcommands."""
+    parser = _Parser(prog="driftscope", description="Model monitoring: data drift, prediction "
+                     "drift and performance of a classification model in production.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run one monitoring round")
+    _add_round_args(run)
+    run.add_argument("--current", help="current (production) data: CSV, Parquet or a folder")
+    run.add_argument("--baseline", help="saved baseline folder instead of --reference")
+    run.add_argument("--out", help="output folder (default assets)")
+    run.add_argument("--fail-on", dest="fail_on", choices=["warning", "critical"],
+                     help="exit 1 when the round reaches this level")
+    run.add_argument("--plots", choices=["drifted", "all", "none"],
+                     help="PNG plots for drifted features (default), all, or none")
+    run.add_argument("--plot-limit", dest="plot_limit", type=int, metavar="N",
+                     help="draw at most N PNGs (default 50): the --plot ones, then the worst")
+    run.add_argument("--plot", dest="plot_features", action="append", metavar="COLUMN",
+                     help="also plot this column (glob; repeatable), whatever its status")
+    run.add_argument("--no-html", dest="html", action="store_const", const=False,
+                     help="do not write the HTML report")
+    record = run.add_mutually_exclusive_group()
+    record.add_argument("--history", help="history database URL or SQLite file "
+                        "(default: <out>/driftscope_history.db, or in the folder above "
+                        "per-run folders such as runs/2026-01-05)")
+    record.add_argument("--no-history", action="store_true", help="do not record the round")
+    run.add_argument("--history-init", dest="history_init", action="store_true",
+                     help="add driftscope's tables to an existing database that holds other "
+                     "tables (refused without this flag)")
+    run.add_argument("--chunk-by", dest="chunk_by", choices=["day", "week", "month"],
+                     help="split the current data into one round per period")
+    run.add_argument("--chunk-size", dest="chunk_size", type=int,
+                     help="split the current data into rounds of N rows")
+    run.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+    base = sub.add_parser("baseline", help="profile the reference once and save it")
+    _add_round_args(base, policy=False)
+    base.add_argument("--out", required=True, help="baseline folder to write")
+
+    rep = sub.add_parser("report", help="re-render the HTML report from a saved JSON report")
+    rep.add_argument("--from", dest="source", required=True, help="drift_report.json")
+    rep.add_argument("--out", required=True, help="HTML file to write")
+
+    sim = sub.add_parser("simulate", help="write a simulated production batch (demo)",
+                         add_help=False)
+    sim.add_argument("args", nargs=argparse.REMAINDER)
+
+    hist = sub.add_parser("history", help="print the recorded rounds")
+    hist.add_argument("--history", help="history database URL or SQLite file "
+                      "(default assets/driftscope_history.db, where 'driftscope run' records "
+                      "with the default --out)")
+    hist.add_argument("--feature", help="show this feature's series")
+    hist.add_argument("--last", type=int, help="only the last N rounds")
+    hist.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
+    dash = sub.add_parser("dashboard", help="start the Streamlit dashboard")
+    dash.add_argument("--history", help="history database URL or SQLite file (default: "
+                      "where a round written into --assets is recorded)")
+    dash.add_argument("--port", type=int, default=8501)
+    dash.add_argument("--host", default="127.0.0.1")
+    dash.add_argument("--refresh", type=int, default=30, help="seconds between refreshes")
+    dash.add_argument("--assets", help="folder with the PNG diagnostics (default: the "
+                      "history file's folder, else ./assets)")
+    return parser
+
+
+ROUND_KEYS = ("reference", "model", "metadata", "target", "positive_class",
+              "feature_engineering", "proba_column", "prediction_column", "timestamp_column",
+              "categorical", "ignore", "significance", "seed", "workers", "progress",
+              "backend", "ks")
+"""The settings of ``run`` and ``baseline`` that :func:`_add_round_args` gives a flag."""
+
+
+def overrides(ns: argparse.Namespace, extra: Sequence[str] = ()) -> dict[str, Any]:
+    """The settings given as flags (those not given are left to the config file and the
+    defaults): the round's flags plus ``extra``."""
+    return {k: getattr(ns, k) for k in (*ROUND_KEYS, *extra) if getattr(ns, k, None) is not None}
