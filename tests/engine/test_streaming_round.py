@@ -158,3 +158,32 @@ def test_a_baseline_built_with_the_streaming_backend_is_the_local_one(
     for m in manifests:
         m.pop("created_at", None)
     assert manifests[0]["columns"] == manifests[1]["columns"]
+
+
+def test_a_streamed_backfill_from_the_command_line(files: dict[str, Path],
+                                                   tmp_path: Path) -> None:
+    """``--chunk-by`` with the streaming backend: the chunk reports of the local backfill,
+    and no temporary chunk files left behind."""
+    import tempfile
+
+    before = set(Path(tempfile.gettempdir()).glob("driftscope-chunks-*"))
+    docs = {}
+    for backend in ("local", "streaming"):
+        out = tmp_path / backend
+        proc = subprocess.run(
+            [sys.executable, "-m", "driftscope.cli", "run", "--reference", str(files["ref"]),
+             "--current", str(files["cur"]), "--model", str(files["model"]), "--target",
+             "default", "--positive-class", "yes", "--timestamp-column", "day", "--chunk-by",
+             "week", "--backend", backend, "--out", str(out), "--plots", "none",
+             "--no-history", "--quiet"], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        docs[backend] = {p.parent.name: json.loads(p.read_text())
+                         for p in sorted((out / "chunks").glob("*/drift_report.json"))}
+    assert set(Path(tempfile.gettempdir()).glob("driftscope-chunks-*")) == before
+    assert len(docs["local"]) > 3 and docs["local"].keys() == docs["streaming"].keys()
+    for label, local in docs["local"].items():
+        streamed = docs["streaming"][label]
+        for doc in (local, streamed):
+            for key in VOLATILE:
+                doc["run"].pop(key, None)
+        assert local == streamed, label
