@@ -99,6 +99,9 @@ def make_feature(
         missing_share_reference=0.0,
         missing_share_current=0.0,
         unseen_share_current=0.0,
+        psi_pvalue_adjusted=None,  # every registered field, as a round reports them
+        missing_pvalue=None,
+        unseen_pvalue=None,
     )
     return FeatureResult(
         name=name,

@@ -205,8 +205,52 @@ def test_worst_first_orders_by_status_then_psi_and_keeps_ties() -> None:
     e = make_feature("e", Severity.NORMAL, psi=0.9)
     assert [f.name for f in worst_first([a, b, c, d, e])] == ["c", "b", "a", "d", "e"]
     # a PSI that is not a number (a report edited by hand) goes last within its status
-    broken = dataclasses.replace(c, name="nan", metrics=dataclasses.replace(
-        c.metrics, psi=float("nan")))
-    missing = dataclasses.replace(c, name="none", metrics=dataclasses.replace(
-        c.metrics, psi=None))  # type: ignore[arg-type]
+    broken = dataclasses.replace(c, name="nan", metrics=c.metrics.replace(
+        psi=float("nan")))
+    missing = dataclasses.replace(c, name="none", metrics=c.metrics.replace(
+        psi=None))
     assert [f.name for f in worst_first([broken, missing, b, e])] == ["b", "nan", "none", "e"]
+
+
+# -- the metrics mapping ----------------------------------------------------------------------
+def test_metrics_are_a_read_only_mapping_in_report_order() -> None:
+    import copy
+    import pickle
+
+    from driftscope.result import Metrics
+
+    m = make_feature("x").metrics
+    assert isinstance(m, Metrics) and list(m)[:2] == ["psi", "psi_pvalue"]
+    assert m["ks_statistic"] == m.ks_statistic == 0.05  # attribute access still works
+    assert m.psi == m["psi"] and m.psi_pvalue_adjusted is None
+    with pytest.raises(TypeError, match="read-only"):
+        m["psi"] = 1.0  # type: ignore[index]
+    with pytest.raises(TypeError, match="read-only"):
+        m.update(psi=1.0)
+    with pytest.raises(AttributeError, match="no field 'nope'; fields: psi, psi_pvalue"):
+        _ = m.nope
+    for twin in (pickle.loads(pickle.dumps(m)), copy.deepcopy(m), copy.copy(m)):
+        assert twin == m and list(twin) == list(m) and type(twin) is Metrics
+    assert hash(m) == hash(Metrics(dict(m)))  # a frozen result stays hashable
+    assert hash(make_feature("x")) == hash(make_feature("x"))
+    changed = m.replace(psi=0.5, new_field=1.0)
+    assert changed["psi"] == 0.5 and list(changed)[-1] == "new_field" and m["psi"] != 0.5
+    assert Metrics({"psi": 0})["psi"] == 0.0 and isinstance(Metrics({"psi": 0})["psi"], float)
+
+
+def test_a_report_keeps_its_metric_keys_and_order_through_json() -> None:
+    result = make_result()
+    data = result.to_dict()
+    features = data["features"]
+    # a field this driftscope does not know (a metric registered elsewhere) is kept, in place;
+    # a report without the corrected p-values (written before them) reads without them
+    features[0]["metrics"] = {"new_field": 2, **features[0]["metrics"]}
+    for key in ("psi_pvalue_adjusted", "missing_pvalue", "unseen_pvalue"):
+        del features[1]["metrics"][key]
+    back = RunResult.from_dict(json.loads(json.dumps(data)))
+    again = back.to_dict()
+    assert list(again["features"][0]["metrics"]) == list(features[0]["metrics"])
+    assert again["features"][0]["metrics"]["new_field"] == 2.0
+    assert again["features"][1]["metrics"] == features[1]["metrics"]
+    assert back.features[1].metrics.psi_pvalue_adjusted is None
+    assert RunResult.from_json(result.to_json()).to_json() == result.to_json()

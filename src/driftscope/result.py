@@ -13,7 +13,6 @@ is imported). :class:`Severity` and :class:`Finding` live in the low-level modul
 from __future__ import annotations
 
 import collections
-import dataclasses
 import json
 import math
 import typing
@@ -77,23 +76,77 @@ class Bin:
     ("unseen" is the single bin of reports written before these three)."""
 
 
-@dataclass(frozen=True)
-class Metrics:
-    """Every statistic computed for one column (see SPEC.md for the exact definitions)."""
+class Metrics(dict[str, "float | None"]):
+    """Every statistic computed for one column, keyed by field name (``features[].metrics``).
 
-    psi: float
-    psi_pvalue: float
-    ks_statistic: float | None
-    ks_pvalue: float | None
-    jensen_shannon: float
-    chi2_statistic: float
-    chi2_pvalue: float
-    missing_share_reference: float
-    missing_share_current: float
-    unseen_share_current: float
-    psi_pvalue_adjusted: float | None = None
-    missing_pvalue: float | None = None
-    unseen_pvalue: float | None = None
+    A read-only mapping in report order. A round builds it from the metric registry
+    (:func:`driftscope.compare.registry.build_metrics`: each registered metric's fields in
+    registration order, then the corrected p-values), so the keys are whatever the registered
+    metrics declare (see SPEC.md for the definitions of the built-in ones); a report read back
+    keeps the keys and order it was written with. Values are floats, or None where a metric
+    does not apply (KS of a categorical column) or was not computed.
+
+    Read a field as ``metrics["ks_statistic"]`` (or ``metrics.get(...)``); ``metrics.psi``,
+    ``metrics.psi_pvalue`` and ``metrics.psi_pvalue_adjusted`` are typed shortcuts for the
+    numbers the policy and the worst-first order read, and any other field can still be read
+    as an attribute (``metrics.ks_statistic``), as when this was a dataclass.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key, value in dict.items(self):  # a hand-written report may hold ints
+            if isinstance(value, int) and not isinstance(value, bool):
+                dict.__setitem__(self, key, float(value))
+
+    # -- frozen, like every part of a result --------------------------------------------
+    def _frozen(self, *args: Any, **kwargs: Any) -> typing.NoReturn:
+        raise TypeError("Metrics are read-only; build a new one (Metrics({**m, key: value}))")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _frozen
+    __ior__ = _frozen  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(self.items()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self),))
+
+    def __repr__(self) -> str:
+        return f"Metrics({dict.__repr__(self)})"
+
+    def replace(self, **changes: float | None) -> Metrics:
+        """A copy with ``changes`` (the order kept; a new field goes last), as
+        ``dataclasses.replace`` did when this was a dataclass."""
+        return type(self)({**self, **changes})
+
+    # -- access -------------------------------------------------------------------------
+    @property
+    def psi(self) -> float:
+        """PSI (``self["psi"]``), the number the status policy and the worst-first order read."""
+        return typing.cast(float, self.get("psi"))
+
+    @property
+    def psi_pvalue(self) -> float:
+        """PSI's p-value (``self["psi_pvalue"]``)."""
+        return typing.cast(float, self.get("psi_pvalue"))
+
+    @property
+    def psi_pvalue_adjusted(self) -> float | None:
+        """PSI's p-value after the round's Benjamini–Hochberg correction, None when the
+        column was not part of the correction."""
+        return self.get("psi_pvalue_adjusted")
+
+    def __getattr__(self, name: str) -> float | None:
+        """Any other field as an attribute (``metrics.ks_statistic``)."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"these metrics have no field {name!r}; fields: "
+                                 f"{', '.join(self) or 'none'}") from None
 
 
 @dataclass(frozen=True)
@@ -130,6 +183,11 @@ class FeatureResult:
     distribution: Distribution | None = None
     findings: tuple[str, ...] = ()
     plot: str | None = None
+
+    def __post_init__(self) -> None:
+        # a result read from JSON (or built with a plain dict) holds its metrics as Metrics
+        if not isinstance(self.metrics, Metrics):
+            object.__setattr__(self, "metrics", Metrics(self.metrics))
 
 
 @dataclass(frozen=True)
@@ -303,12 +361,14 @@ class RunResult:
         target): name, origin, type, status, reason, plot and every metric as columns."""
         import pandas as pd
 
+        head = ["name", "origin", "type", "status", "reason", "plot"]
         rows = [{"name": f.name, "origin": f.origin, "type": f.type, "status": f.status.value,
-                 "reason": f.reason, "plot": f.plot, **dataclasses.asdict(f.metrics)}
+                 "reason": f.reason, "plot": f.plot, **f.metrics}
                 for f in self.columns()]
-        columns = ["name", "origin", "type", "status", "reason", "plot",
-                   *(x.name for x in dataclasses.fields(Metrics))]
-        return pd.DataFrame(rows, columns=columns)
+        # every metric field of any column, in report order (a report holds the fields of the
+        # metrics registered when it was written)
+        fields = dict.fromkeys(name for f in self.columns() for name in f.metrics)
+        return pd.DataFrame(rows, columns=[*head, *(n for n in fields if n not in head)])
 
     def _repr_html_(self) -> str | None:
         """Jupyter shows the HTML report inline (the renderer registered with

@@ -84,6 +84,9 @@ def _metrics(psi: float, numerical: bool = True) -> Metrics:
         missing_share_reference=0.0,
         missing_share_current=0.1,
         unseen_share_current=0.05,
+        psi_pvalue_adjusted=None,
+        missing_pvalue=None,
+        unseen_pvalue=None,
     )
 
 
@@ -99,7 +102,7 @@ def make_empty_current_feature(name: str = "all_missing_now") -> FeatureResult:
     return dataclasses.replace(
         base,
         bins=bins,
-        metrics=dataclasses.replace(base.metrics, ks_statistic=None, ks_pvalue=None),
+        metrics=base.metrics.replace(ks_statistic=None, ks_pvalue=None),
         distribution=Distribution(base.distribution.reference, empty),
         findings=("current data has no values in this column",),
     )

@@ -28,6 +28,7 @@ DRIFTSCOPE_TABLES = {
     "driftscope_bins",
     "driftscope_performance",
     "driftscope_profiles",
+    "driftscope_column_metrics",
 }
 """Every table of the newest schema."""
 
@@ -74,7 +75,7 @@ def table_counts(store: HistoryStore) -> dict[str, int]:
 
     out = {}
     with store._engine.connect() as conn:
-        for key in ("runs", "columns", "bins", "performance", "profiles"):
+        for key in ("runs", "columns", "bins", "performance", "profiles", "column_metrics"):
             table = schema.tables()[key]
             out[key] = conn.execute(select(func.count()).select_from(table)).scalar()
     return out

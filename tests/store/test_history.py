@@ -5,6 +5,7 @@ Every store test runs on SQLite and, marked ``postgres``, on PostgreSQL.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
 import subprocess
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 
 from driftscope.errors import HistoryError
-from driftscope.result import DatasetInfo, Severity
+from driftscope.result import DatasetInfo, RunResult, Severity
 from driftscope.store import HistoryStore, rows, schema
 from tests.factories import make_result
 from tests.store.helpers import REPO, result_at, table_counts
@@ -65,6 +66,7 @@ def test_normalised_rows_hold_every_metric_and_bin_share(store: HistoryStore) ->
     assert point.origin == "raw"
     for name in schema.METRIC_FIELDS:
         assert point.metrics[name] == pytest.approx(getattr(income.metrics, name))
+    assert counts["column_metrics"] == 0  # the built-in fields all have their columns
     [bins] = store.bin_series("income")
     assert [b.label for b in bins.bins] == [b.label for b in income.bins]
     assert [b.reference_share for b in bins.bins] == pytest.approx(
@@ -285,3 +287,33 @@ def test_two_writer_processes_on_sqlite_both_land(tmp_path: Path) -> None:
         assert proc.returncode == 0, err
     with HistoryStore(db) as s:
         assert sorted(s.run_ids()) == sorted(f"{p}-{i}" for p in "pq" for i in range(10))
+
+
+def _with_fields(result: RunResult, name: str, **fields: float | None) -> RunResult:
+    """``result`` whose column ``name`` reports more metric fields (a metric registered
+    since the store was designed)."""
+    features = tuple(dataclasses.replace(f, metrics=f.metrics.replace(**fields))
+                     if f.name == name else f for f in result.features)
+    return dataclasses.replace(result, features=features)
+
+
+def test_fields_without_a_column_are_rows_read_back_with_the_others(
+        store: HistoryStore) -> None:
+    store.record(result_at(1))  # before the new metric: no rows for it
+    store.record(_with_fields(result_at(2), "income", drift_score=0.75, tail_ratio=None,
+                              **{"Not A Field": 1.0}))
+    store.record(_with_fields(result_at(3), "income", drift_score=float("inf")))
+    assert table_counts(store)["column_metrics"] == 3  # the odd key stays in the JSON only
+    points = store.feature_series("income")
+    assert [p.metrics.get("drift_score") for p in points] == [None, 0.75, None]
+    assert "drift_score" not in points[0].metrics and "tail_ratio" in points[1].metrics
+    assert list(points[1].metrics)[:len(schema.METRIC_FIELDS)] == list(schema.METRIC_FIELDS)
+    assert points[1].metrics["psi"] == pytest.approx(points[1].psi)
+    flat = points[1].to_dict()
+    assert flat["drift_score"] == 0.75 and flat["tail_ratio"] is None
+    assert list(flat).index("drift_score") > list(flat).index("unseen_pvalue")
+    assert "Not A Field" in store.load("run-002").feature("income").metrics
+    by_round = {(p.run_id, p.name): p for p in store.series(last=2)}
+    assert by_round[("run-002", "income")].metrics["drift_score"] == 0.75
+    assert "drift_score" not in by_round[("run-002", "age")].metrics  # per column
+    assert [p.run_id for p in store.series(names=["income"], last=1)] == ["run-003"]

@@ -1,12 +1,11 @@
-"""Tables and migrations: versions, upgrades by writers, refusals by readers, and the
-version-2 profiles table added to a version-1 store.
+"""Tables and migrations: versions, upgrades by writers, refusals by readers, the version-2
+profiles table added to a version-1 store, and the version-3 long table of metric fields.
 
 Tests that take ``url`` run on SQLite and, marked ``postgres``, on PostgreSQL.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from pathlib import Path
 from typing import Any
@@ -15,15 +14,22 @@ import pytest
 
 from driftscope.cli import main
 from driftscope.profile.model import CategoricalProfile
-from driftscope.result import Metrics
 from driftscope.store import HistorySchemaError, HistoryStore, schema
 from tests.factories import make_result
 from tests.store.helpers import result_at
 
 
-def test_metric_columns_cover_every_metric_field() -> None:
-    # a new Metrics field needs a column, hence a migration: this test says so
-    assert set(schema.METRIC_FIELDS) == {f.name for f in dataclasses.fields(Metrics)}
+def test_the_wide_metric_columns_are_the_version_1_fields() -> None:
+    # released columns never change: a metric registered since is stored as rows of
+    # driftscope_column_metrics, without a migration (tests/compare/test_open_registry.py)
+    assert schema.METRIC_FIELDS == (
+        "psi", "psi_pvalue", "psi_pvalue_adjusted", "ks_statistic", "ks_pvalue",
+        "jensen_shannon", "chi2_statistic", "chi2_pvalue", "missing_share_reference",
+        "missing_share_current", "unseen_share_current", "missing_pvalue", "unseen_pvalue")
+    from driftscope.compare.registry import field_names
+
+    builtin = [n for n in field_names() if n in schema.METRIC_FIELDS]
+    assert set(builtin) == set(schema.METRIC_FIELDS)  # every built-in field has its column
 
 
 def _set_version(store: HistoryStore, version: int) -> None:
@@ -130,20 +136,48 @@ def test_version_2_adds_the_profiles_table_to_a_version_1_store(
 ) -> None:
     from sqlalchemy import inspect
 
-    assert schema.SCHEMA_VERSION == 2
     _version_1_store(url, monkeypatch)
-    with pytest.raises(HistorySchemaError, match="schema version 1; this one uses 2") as info:
+    with monkeypatch.context() as patch:
+        patch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:2])
+        with pytest.raises(HistorySchemaError, match="schema version 1; this one uses 2") as info:
+            HistoryStore(url, create=False, migrate=False)  # readers never change the schema
+        assert (info.value.found, info.value.expected) == (1, 2)
+        with HistoryStore(url) as s:  # a writer upgrades it
+            assert s.schema_version() == 2
+            with s._engine.connect() as conn:
+                assert inspect(conn).has_table("driftscope_profiles")
+                assert not inspect(conn).has_table("driftscope_column_metrics")
+            assert s.run_ids() == ["run-001"] and s.load("run-001").run.id == "run-001"
+            assert s.profiles("run-001") == {}  # rounds recorded before keep having none
+            s.record_profiles("run-001", {"home": CategoricalProfile("home", {"rent": 3}, 1)})
+        with HistoryStore(url, create=False, migrate=False) as s:
+            assert s.profiles("run-001")["home"].counts == {"rent": 3}
+
+
+def test_version_3_adds_the_metric_field_table_to_a_version_2_store(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import inspect
+
+    assert schema.SCHEMA_VERSION == 3
+    with monkeypatch.context() as patch:  # a store as driftscope wrote it before version 3
+        patch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:2])
+        with HistoryStore(url) as s:
+            s.record(result_at(1))
+            assert s.schema_version() == 2
+    with pytest.raises(HistorySchemaError, match="schema version 2; this one uses 3") as info:
         HistoryStore(url, create=False, migrate=False)  # readers never change the schema
-    assert (info.value.found, info.value.expected) == (1, 2)
+    assert (info.value.found, info.value.expected) == (2, 3)
     with HistoryStore(url) as s:  # a writer upgrades it
-        assert s.schema_version() == 2
+        assert s.schema_version() == 3
         with s._engine.connect() as conn:
-            assert inspect(conn).has_table("driftscope_profiles")
-        assert s.run_ids() == ["run-001"] and s.load("run-001").run.id == "run-001"
-        assert s.profiles("run-001") == {}  # rounds recorded before keep having none
-        s.record_profiles("run-001", {"home": CategoricalProfile("home", {"rent": 3}, 1)})
+            assert inspect(conn).has_table("driftscope_column_metrics")
+        before = s.feature_series("income")
+        assert [p.run_id for p in before] == ["run-001"]  # the round stored before is read
+        assert set(before[0].metrics) == set(schema.METRIC_FIELDS)  # whole, from the columns
+        s.record(result_at(2))
     with HistoryStore(url, create=False, migrate=False) as s:
-        assert s.profiles("run-001")["home"].counts == {"rent": 3}
+        assert [p.run_id for p in s.feature_series("income")] == ["run-001", "run-002"]
 
 
 def test_driftscope_history_upgrades_a_version_1_store(

@@ -9,10 +9,30 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from driftscope.compare.registry import MetricInput, MetricValue, metric
+from driftscope.compare.registry import (
+    MetricField,
+    MetricInput,
+    MetricValue,
+    metric,
+    pvalue_or,
+    value_or,
+)
 
 
-@metric("chi2")
+@metric(
+    "chi2",
+    label="χ² p-value",
+    description="Chi-square test of homogeneity of the bin counts (reference vs current).",
+    fields=(
+        MetricField("chi2_statistic", "χ² statistic",
+                    "Pearson's chi-square statistic of the 2 × K table of bin counts.",
+                    read=value_or(0.0)),
+        MetricField("chi2_pvalue", "χ² p-value",
+                    "Chance of a chi-square statistic this large if both sides shared one "
+                    "distribution.", read=pvalue_or(1.0), kind="pvalue"),
+    ),
+    headline="chi2_pvalue",
+)
 def chi2(inp: MetricInput) -> MetricValue:
     table = np.vstack([inp.bins.reference, inp.bins.current])
     table = table[:, table.sum(axis=0) > 0]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from driftscope.compare.bins import AlignedBins, align
-from driftscope.compare.registry import MetricInput, MetricValue, get_metric, registered
+from driftscope.compare.registry import MetricInput, MetricValue, build_metrics, get_spec, specs
 from driftscope.profile.model import ColumnProfile, NumericProfile
 from driftscope.profile.quantiles import percentiles_of_sorted
 from driftscope.result import Bin, Distribution, Metrics, SideSummary
@@ -36,28 +37,18 @@ class ColumnComparison:
             if "psi" in self.values else 0.0
 
     def metrics(self, psi_adjusted: float | None = None, missing_adjusted: float | None = None,
-                unseen_adjusted: float | None = None) -> Metrics:
-        v = self.values
-        missing = v["missing_share"]
-        # the PSI p-value comes from null draws: reported no lower than they resolve
-        floor = self.psi_pvalue_floor
-        psi_p = float(v["psi"].pvalue if v["psi"].pvalue is not None else 1.0)
-        return Metrics(
-            psi=float(v["psi"].value or 0.0),
-            psi_pvalue=max(psi_p, floor),
-            ks_statistic=v["ks"].value,
-            ks_pvalue=v["ks"].pvalue,
-            jensen_shannon=float(v["jensen_shannon"].value or 0.0),
-            chi2_statistic=float(v["chi2"].value or 0.0),
-            chi2_pvalue=float(v["chi2"].pvalue if v["chi2"].pvalue is not None else 1.0),
-            missing_share_reference=float(missing.extra["reference"]),
-            missing_share_current=float(missing.value or 0.0),
-            unseen_share_current=float(v["unseen_share"].value or 0.0),
-            psi_pvalue_adjusted=None if psi_adjusted is None else max(psi_adjusted, floor),
-            missing_pvalue=missing_adjusted if missing_adjusted is not None else missing.pvalue,
-            unseen_pvalue=(unseen_adjusted if unseen_adjusted is not None
-                           else v["unseen_share"].pvalue),
-        )
+                unseen_adjusted: float | None = None, *,
+                adjusted: Mapping[str, float | None] | None = None) -> Metrics:
+        """The report's metrics: every field of every registered metric (see
+        :func:`~driftscope.compare.registry.build_metrics`).
+
+        ``adjusted`` maps a metric name to its p-value after the round's correction; the
+        positional arguments are the same for ``psi``, ``missing_share`` and ``unseen_share``
+        (the form the policy has always called).
+        """
+        corrected = {"psi": psi_adjusted, "missing_share": missing_adjusted,
+                     "unseen_share": unseen_adjusted, **(adjusted or {})}
+        return build_metrics(self.type, self.values, corrected)
 
     def result_bins(self) -> tuple[Bin, ...]:
         b = self.bins
@@ -107,10 +98,13 @@ def compare_column(
     metrics: tuple[str, ...] | None = None,
     max_categories: int | None = None,
 ) -> ColumnComparison:
-    """Compute every registered metric (or ``metrics``) for one column."""
+    """Compute every registered metric (or ``metrics``) for one column; a metric that does
+    not apply to the column's kind is not called and has no value."""
     bins = align(reference, current, max_categories)
     inp = MetricInput(reference=reference, current=current, bins=bins, draws=draws, seed=seed)
-    values = {name: get_metric(name)(inp) for name in (metrics or registered())}
+    chosen = specs() if metrics is None else tuple(get_spec(name) for name in metrics)
+    values = {spec.name: spec.fn(inp) if spec.applies_to(reference.type)
+              else MetricValue(value=None, pvalue=None) for spec in chosen}
     distribution = None
     notes: list[str] = []
     if isinstance(reference, NumericProfile) and isinstance(current, NumericProfile):

@@ -9,10 +9,19 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import distance
 
-from driftscope.compare.registry import MetricInput, MetricValue, metric
+from driftscope.compare.registry import MetricField, MetricInput, MetricValue, metric, value_or
 
 
-@metric("jensen_shannon")
+@metric(
+    "jensen_shannon",
+    label="JS",
+    description="Jensen–Shannon distance of the bin shares, base 2 (0 identical, 1 disjoint).",
+    fields=(
+        MetricField("jensen_shannon", "Jensen–Shannon",
+                    "Jensen–Shannon distance of the bin shares, base 2, in [0, 1].",
+                    read=value_or(0.0), maximum=1.0),
+    ),
+)
 def jensen_shannon(inp: MetricInput) -> MetricValue:
     r = inp.bins.reference_shares
     c = inp.bins.current_shares

@@ -9,10 +9,38 @@ from __future__ import annotations
 
 from scipy import stats
 
-from driftscope.compare.registry import MetricInput, MetricValue, metric
+from driftscope.compare.registry import (
+    MetricField,
+    MetricInput,
+    MetricValue,
+    extra,
+    metric,
+    value_or,
+)
 
 
-@metric("missing_share")
+def reported_pvalue(v: MetricValue) -> float | None:
+    """``missing_pvalue``: the corrected p-value, else the test's own."""
+    return v.adjusted_pvalue if v.adjusted_pvalue is not None else v.pvalue
+
+
+@metric(
+    "missing_share",
+    label="Missing",
+    description="Share of rows with a missing value, reference → current.",
+    fields=(
+        MetricField("missing_share_reference", "Missing (reference)",
+                    "Share of reference rows with a missing value.", read=extra("reference"),
+                    kind="share"),
+        MetricField("missing_share_current", "Missing (current)",
+                    "Share of current rows with a missing value.", read=value_or(0.0),
+                    kind="share", reference="missing_share_reference"),
+        MetricField("missing_pvalue", "Missing p-value",
+                    "One-sided test that the missing share rose (Fisher), after the round's "
+                    "correction.", read=reported_pvalue, kind="pvalue", adjusted=True),
+    ),
+    headline="missing_share_current",
+)
 def missing_share(inp: MetricInput) -> MetricValue:
     ref, cur = inp.reference, inp.current
     r_share = ref.missing / ref.rows if ref.rows else 0.0

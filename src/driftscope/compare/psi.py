@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from driftscope.compare.registry import MetricInput, MetricValue, metric
+from driftscope.compare.registry import MetricField, MetricInput, MetricValue, metric, value_or
 
 EPSILON = 1e-4
 _BLOCK_CELLS = 4_000_000  # draws × bins per block, to bound memory for huge category counts
@@ -81,7 +81,35 @@ def psi_significance(
     return float(stats.chi2.sf(psi_value / a, nu))
 
 
-@metric("psi")
+def reported_pvalue(v: MetricValue) -> float:
+    """``psi_pvalue`` as reported: 1 when there is none, never below the draws' floor."""
+    p = float(v.pvalue if v.pvalue is not None else 1.0)
+    return max(p, float(v.extra.get("pvalue_floor", 0.0)))
+
+
+def reported_adjusted(v: MetricValue) -> float | None:
+    """``psi_pvalue_adjusted`` as reported: None outside the correction, else floored too."""
+    if v.adjusted_pvalue is None:
+        return None
+    return max(float(v.adjusted_pvalue), float(v.extra.get("pvalue_floor", 0.0)))
+
+
+@metric(
+    "psi",
+    label="PSI",
+    description="Population Stability Index over the bins (0 for identical shares).",
+    fields=(
+        MetricField("psi", "PSI", "Population Stability Index over the bins.",
+                    read=value_or(0.0)),
+        MetricField("psi_pvalue", "PSI p-value",
+                    "Chance of a PSI this large without drift (from null draws, never below "
+                    "1 / draws).", read=reported_pvalue, kind="pvalue"),
+        MetricField("psi_pvalue_adjusted", "PSI p-value (adjusted)",
+                    "PSI's p-value after Benjamini–Hochberg correction over the round's "
+                    "columns, with the same floor.", read=reported_adjusted, kind="pvalue",
+                    adjusted=True),
+    ),
+)
 def psi(inp: MetricInput) -> MetricValue:
     """PSI over the aligned bins, its per-bin contributions and its p-value."""
     b = inp.bins

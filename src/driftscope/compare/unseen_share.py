@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from scipy import stats
 
-from driftscope.compare.registry import MetricInput, MetricValue, metric
+from driftscope.compare.registry import MetricField, MetricInput, MetricValue, metric, value_or
 from driftscope.profile.model import CategoricalProfile, NumericProfile
 
 
@@ -34,7 +34,25 @@ def singletons(inp: MetricInput) -> int:
     return 0
 
 
-@metric("unseen_share")
+def reported_pvalue(v: MetricValue) -> float | None:
+    """``unseen_pvalue``: the corrected p-value, else the test's own."""
+    return v.adjusted_pvalue if v.adjusted_pvalue is not None else v.pvalue
+
+
+@metric(
+    "unseen_share",
+    label="Unseen",
+    description="Share of current rows in categories (or values) the reference never had.",
+    fields=(
+        MetricField("unseen_share_current", "Unseen (current)",
+                    "Share of current rows in categories, or for value-binned numbers values, "
+                    "the reference never had.", read=value_or(0.0), kind="share"),
+        MetricField("unseen_pvalue", "Unseen p-value",
+                    "Binomial test of the unseen rows against the share a reference this size "
+                    "could have missed, after the round's correction.", read=reported_pvalue,
+                    kind="pvalue", adjusted=True),
+    ),
+)
 def unseen_share(inp: MetricInput) -> MetricValue:
     k = inp.bins.unseen_current
     m = inp.current.rows

@@ -122,6 +122,38 @@ def psi_chart(
     return alt.layer(*layers).resolve_scale(color="independent").properties(height=260)
 
 
+def metric_chart(
+    series: pd.DataFrame,
+    field: str,
+    title: str,
+    selected_run: str | None = None,
+) -> alt.LayerChart:
+    """Any metric field of one column over rounds (a column of ``series``), points coloured by
+    the column's status; the selected round circled."""
+    x = _x(series)
+    y = alt.Y(f"{field}:Q", title=title)
+    line = (
+        alt.Chart(series)
+        .mark_line(point=True, color="#455a64")
+        .encode(x=x, y=y, tooltip=["run", "started_at", "window", "status",
+                                   alt.Tooltip(f"{field}:Q", title=title, format=".4g")])
+    )
+    points = (
+        alt.Chart(series)
+        .mark_circle(size=90)
+        .encode(x=x, y=y, color=alt.Color("status:N", scale=_LEVEL_SCALE, legend=None))
+    )
+    layers: list[Any] = [line, points]
+    if selected_run is not None and selected_run in set(series["run"]):
+        chosen = series[series["run"] == selected_run]
+        layers.append(
+            alt.Chart(chosen)
+            .mark_point(size=260, shape="circle", color="#1565c0", filled=False, strokeWidth=2)
+            .encode(x=x, y=y)  # fmt: skip
+        )
+    return alt.layer(*layers).resolve_scale(color="independent").properties(height=260)
+
+
 def bins_chart(bins: pd.DataFrame) -> alt.Chart:
     """Reference and current share per bin, side by side, bins in their order."""
     order = list(dict.fromkeys(bins.sort_values("position")["bin"]))

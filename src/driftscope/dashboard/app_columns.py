@@ -1,5 +1,8 @@
-"""The pages of single columns: Feature detail (one column's metrics, bins, PSI over time
-and PNG diagnostic) and Model (prediction drift and performance, multiclass included)."""
+"""The pages of single columns: Feature detail (one column's metrics, bins, any metric over
+time and PNG diagnostic) and Model (prediction drift and performance, multiclass included).
+
+The metrics shown are the registered ones: one tile per metric, and a choice of every
+measured field for the chart over time (PSI by default, drawn with its thresholds)."""
 
 from __future__ import annotations
 
@@ -47,16 +50,11 @@ def feature_detail(ctx: Context) -> None:
 
 
 def _column_view(ctx: Context, column: FeatureResult, origin: str, heading: str = "###") -> None:
-    m = column.metrics
     st.markdown(f"{heading} {md(column.name)} {data.badge(column.status)}")
     st.markdown(md(column.reason))
-    cols = st.columns(6)
-    cols[0].metric("PSI", _fmt(m.psi))
-    cols[1].metric("KS", _fmt(m.ks_statistic))
-    cols[2].metric("Jensen–Shannon", _fmt(m.jensen_shannon))
-    cols[3].metric("Chi² p-value", _fmt(m.chi2_pvalue, "{:.2g}"))
-    cols[4].metric("Missing (current)", _fmt(m.missing_share_current, "{:.1%}"))
-    cols[5].metric("Unseen (current)", _fmt(m.unseen_share_current, "{:.1%}"))
+    tiles = data.metric_tiles(column)
+    for tile, (label, text, description) in zip(st.columns(len(tiles)), tiles, strict=True):
+        tile.metric(label, text, help=description)
     for finding in column.findings:
         st.caption(md(finding))
 
@@ -69,17 +67,30 @@ def _column_view(ctx: Context, column: FeatureResult, origin: str, heading: str 
         else:
             st.caption("No bins stored for this column.")
     with right:
-        st.markdown("**PSI over time**")
+        fields = dict(data.series_fields())
+        field = st.selectbox(
+            "Over time",
+            list(fields),
+            format_func=lambda name: fields.get(str(name), str(name)),
+            key=f"over_time:{origin}",
+        ) if len(fields) > 1 else "psi"
+        label = fields.get(str(field), str(field))
+        st.markdown(f"**{md(label)} over time**")
         points = ctx.store.feature_series(column.name, last=ctx.config.rounds, origin=origin)
         series = data.series_frame(points)
-        if series.empty or series["psi"].isna().all():
-            st.caption("No PSI stored for this column.")
-        else:
+        if series.empty or field not in series or series[field].isna().all():
+            st.caption(f"No {md(label)} stored for this column.")
+        elif field == "psi":
             st.altair_chart(
                 charts.psi_chart(series, warning, critical, selected_run=ctx.result.run.id),
                 width="stretch",
             )
             st.caption(f"Thresholds: WARNING above {warning:g}, CRITICAL above {critical:g}.")
+        else:
+            st.altair_chart(
+                charts.metric_chart(series, str(field), label, selected_run=ctx.result.run.id),
+                width="stretch",
+            )
 
     plot = data.find_plot(column, ctx.config.assets_dir)
     if plot is not None:
@@ -167,6 +178,3 @@ def _multiclass_performance(result: RunResult) -> None:
     st.markdown("**Confusion matrix** (rows: true class, columns: predicted class)")
     st.dataframe(data.confusion_frame(result), width="stretch")
 
-
-def _fmt(value: float | None, pattern: str = "{:.4f}") -> str:
-    return "—" if value is None else pattern.format(value)

@@ -4,14 +4,15 @@ Everything here reads stored values and arranges them into pandas frames; nothin
 recomputed from data. The only derived numbers are counts and orderings. Text shown in
 tables and options (names, reasons, bin labels, round ids, windows) is cut to
 ``app_text.MAX_CHARS`` (200) characters with :func:`.app_text.clip`; frames for the charts
-keep the stored values.
+keep the stored values. The metrics shown are the registered ones
+(:func:`driftscope.compare.registry.specs`), each under the label it declared.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from pydantic import ValidationError
@@ -21,6 +22,9 @@ from driftscope.dashboard.app_text import clip, unique
 from driftscope.errors import ConfigError
 from driftscope.result import FeatureResult, RunResult, Severity, worst_first
 from driftscope.store import PerformancePoint, RunSummary, SeriesPoint
+
+if TYPE_CHECKING:
+    from driftscope.compare.registry import MetricField, MetricSpec
 
 LEVELS = ("NORMAL", "WARNING", "CRITICAL")
 LEVEL_COLORS = {"NORMAL": "#2e7d32", "WARNING": "#ef8f00", "CRITICAL": "#c62828"}
@@ -193,6 +197,51 @@ def not_applicable(value: float | None, pattern: str) -> str:
     return NOT_APPLICABLE if value is None else pattern.format(value)
 
 
+# -- the registered metrics -----------------------------------------------------------------
+def metric_specs() -> tuple[MetricSpec, ...]:
+    """The registered metrics, in registration order (what every metric table shows)."""
+    from driftscope.compare.registry import specs
+
+    return specs()
+
+
+def series_fields() -> list[tuple[str, str]]:
+    """(field, label) of every measured field of the registered metrics: what a column can be
+    followed by over rounds (the corrected p-values aside)."""
+    return [(f.name, f.label) for spec in metric_specs() for f in spec.measured]
+
+
+_TABLE_PATTERNS = {"statistic": "{:.3f}", "pvalue": "{:.2g}", "share": "{:.1%}"}
+_TILE_PATTERNS = {"statistic": "{:.4f}", "pvalue": "{:.2g}", "share": "{:.1%}"}
+_COLUMN_FORMATS = {"statistic": "%.3f", "pvalue": "%.2g", "share": "percent"}
+
+
+def metric_text(field: MetricField, value: float | None, precise: bool = True) -> str:
+    """A field's value as text ("—" when absent): 4 decimals for a statistic (3 unless
+    ``precise``), 2 significant digits for a p-value, a percentage for a share."""
+    patterns = _TILE_PATTERNS if precise else _TABLE_PATTERNS
+    return not_applicable(value, patterns[field.kind])
+
+
+def metric_tiles(column: FeatureResult) -> list[tuple[str, str, str]]:
+    """(label, value text, description) of each registered metric's headline for one
+    column, in registration order (the tiles of a column's page)."""
+    return [(spec.label, metric_text(spec.headline_field, column.metrics.get(spec.headline)),
+             spec.description) for spec in metric_specs()]
+
+
+def features_table_columns() -> dict[str, dict[str, str]]:
+    """How :func:`features_table` shows each metric column, keyed by its label: ``kind``
+    ("number", or "text" where the metric may not apply and shows "—"), ``format`` (a
+    Streamlit number format) and ``help`` (the metric's description)."""
+    out = {}
+    for spec in metric_specs():
+        f = spec.headline_field
+        out[spec.label] = {"kind": "text" if spec.nullable(f) else "number",
+                           "format": _COLUMN_FORMATS[f.kind], "help": spec.description}
+    return out
+
+
 def features_table(
     result: RunResult,
     trends: dict[str, list[float]],
@@ -213,19 +262,18 @@ def features_table(
         Worst first, highest PSI first, or by name.
     """
     rows = []
+    specs = metric_specs()
+    # PSI, the metric the status policy reads, comes first, followed by its trend
+    psi = next((spec.label for spec in specs if spec.name == "psi"), "PSI")
     for f in worst_first(result.features) if sort == "status" else result.features:
-        m = f.metrics
+        cells = _metric_cells(f, specs)
         rows.append(
             {
                 "Feature": clip(f.name),
                 "Status": f.status.value,
-                "PSI": m.psi,
+                psi: f.metrics.psi,
                 "PSI trend": trends.get(f.name, []),
-                "KS": not_applicable(m.ks_statistic, "{:.3f}"),
-                "Jensen–Shannon": m.jensen_shannon,
-                "Chi² p": m.chi2_pvalue,
-                "Missing (current)": m.missing_share_current,
-                "Unseen": m.unseen_share_current,
+                **{label: value for label, value in cells.items() if label != psi},
                 "Type": clip(f.type),
                 "Origin": clip(f.origin),
                 "Reason": clip(f.reason),
@@ -237,10 +285,23 @@ def features_table(
     if statuses is not None:
         frame = frame[frame["Status"].isin(list(statuses))]
     if sort == "psi":
-        frame = frame.sort_values(["PSI", "Feature"], ascending=[False, True], na_position="last")
+        frame = frame.sort_values([psi, "Feature"], ascending=[False, True], na_position="last")
     elif sort == "name":
         frame = frame.sort_values("Feature", key=lambda s: s.str.lower())
     return frame.reset_index(drop=True)
+
+
+def _metric_cells(column: FeatureResult, specs: Sequence[MetricSpec]) -> dict[str, Any]:
+    """One cell per metric, under its label: the headline field's number, or text ("—"
+    where it does not apply) when the metric may not apply (numbers then sort as text
+    would, which fixed decimals keep right for values in [0, 1])."""
+    cells: dict[str, Any] = {}
+    for spec in specs:
+        f = spec.headline_field
+        value = column.metrics.get(f.name)
+        cells[spec.label] = (metric_text(f, value, precise=False) if spec.nullable(f)
+                             else value)
+    return cells
 
 
 def bins_frame(column: FeatureResult) -> pd.DataFrame:
@@ -380,9 +441,9 @@ def confusion_frame(result: RunResult) -> pd.DataFrame:
 
 def class_probability_frame(result: RunResult) -> pd.DataFrame:
     """The drift of each class's probability in a multiclass round."""
+    specs = metric_specs()
     return pd.DataFrame([
-        {"Column": clip(c.name), "Status": c.status.value, "PSI": c.metrics.psi,
-         "Adjusted p": c.metrics.psi_pvalue_adjusted, "KS": c.metrics.ks_statistic,
+        {"Column": clip(c.name), "Status": c.status.value, **_metric_cells(c, specs),
          "Reason": clip(c.reason)}
         for c in result.class_probabilities
     ])

@@ -3,7 +3,7 @@ rounds) and Features (every feature with its PSI trend, filtered and sorted)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -99,20 +99,25 @@ def features(ctx: Context) -> None:
         table,
         hide_index=True,
         width="stretch",
-        column_config={
-            "PSI": st.column_config.NumberColumn(format="%.4f"),
-            "PSI trend": st.column_config.LineChartColumn(
-                "PSI trend", help="PSI over the rounds in view", y_min=0.0
-            ),
-            "KS": st.column_config.TextColumn(help="Kolmogorov–Smirnov statistic; — for "
-                                              "categorical columns, where it does not apply"),
-            "Jensen–Shannon": st.column_config.NumberColumn(format="%.3f"),
-            "Chi² p": st.column_config.NumberColumn(format="%.2g"),
-            "Missing (current)": st.column_config.NumberColumn(format="percent"),
-            "Unseen": st.column_config.NumberColumn(format="percent"),
-        },
+        column_config=_feature_columns(),
     )
     st.caption(
         f"{len(table)} of {len(ctx.result.features)} features · "
         + " · ".join(f"{lvl}: {int((table['Status'] == lvl).sum())}" for lvl in data.LEVELS)
     )
+
+
+def _feature_columns() -> dict[str, Any]:
+    """How the features table shows each column: the registered metrics' formats and
+    descriptions (:func:`driftscope.dashboard.app_data.features_table_columns`), and the PSI
+    trend as a sparkline."""
+    config: dict[str, Any] = {}
+    for label, how in data.features_table_columns().items():
+        if how["kind"] == "text":  # "—" where the metric does not apply
+            config[label] = st.column_config.TextColumn(help=how["help"])
+        else:
+            config[label] = st.column_config.NumberColumn(format=how["format"],
+                                                          help=how["help"])
+    config["PSI trend"] = st.column_config.LineChartColumn(
+        "PSI trend", help="PSI over the rounds in view", y_min=0.0)
+    return config

@@ -4,6 +4,11 @@
 first with their charts and summaries, the counts per level, the performance and multiclass
 tables, the findings, the chunks of a backfill and the settings. Nothing here is rendered or
 escaped (the template does that, with autoescaping on) and nothing is computed from data.
+
+The metrics shown are the registered ones (:func:`driftscope.compare.registry.specs`): one
+column of the feature table and one line of each column's details per metric, with the label,
+description and headline field it declared; a field the result holds that no registered metric
+declares (a report written with another metric) gets a column of its own, named by its key.
 """
 
 from __future__ import annotations
@@ -15,11 +20,18 @@ from typing import Any
 
 from driftscope.outputs.chart_data import finite
 from driftscope.outputs.html_charts import GEOMETRY, BarChart, QQChart, bar_chart, qq_chart
-from driftscope.outputs.html_format import day, num, short, when
-from driftscope.result import FeatureResult, RunResult, Severity, SideSummary, worst_first
+from driftscope.outputs.html_format import day, num, pct, pvalue, short, sort_key, when
+from driftscope.result import (
+    FeatureResult,
+    Metrics,
+    RunResult,
+    Severity,
+    SideSummary,
+    worst_first,
+)
 
-__all__ = ["ChunkRow", "ClassRow", "ColumnView", "MatrixCell", "MulticlassView", "SummaryRow",
-           "page_context"]  # fmt: skip
+__all__ = ["ChunkRow", "ClassRow", "ColumnView", "MatrixCell", "MetricCell", "MetricHeader",
+           "MetricLine", "MulticlassView", "SummaryRow", "page_context"]  # fmt: skip
 
 _PLOT_PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*\.png")
 _CHUNK_PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*"
@@ -41,9 +53,10 @@ def page_context(result: RunResult) -> dict[str, Any]:
     -------
     dict
         Template variables: ``result``, ``run``, ``status``, ``started``, ``counts``,
-        ``features`` (column views, worst first), ``outputs`` (title and view of the
-        prediction, predicted class, target and each class's probability), ``performance``,
-        ``multiclass``, ``findings``, ``chunks``, ``settings`` and ``geo`` (chart geometry).
+        ``metric_headers`` (one per metric column of the feature table), ``features``
+        (column views, worst first), ``outputs`` (title and view of the prediction, predicted
+        class, target and each class's probability), ``performance``, ``multiclass``,
+        ``findings``, ``chunks``, ``settings`` and ``geo`` (chart geometry).
     """
     columns = worst_first(sorted(result.features, key=lambda f: f.name))
     outputs = [
@@ -57,14 +70,17 @@ def page_context(result: RunResult) -> dict[str, Any]:
         )
         if col is not None
     ]
-    views = {id(col): _view(f"feature-{i}", col) for i, col in enumerate(columns)}
-    views.update({id(col): _view(f"output-{i}", col) for i, (_t, col) in enumerate(outputs)})
+    shown = _shown_metrics(result.columns(class_probabilities=True))
+    views = {id(col): _view(f"feature-{i}", col, shown) for i, col in enumerate(columns)}
+    views.update({id(col): _view(f"output-{i}", col, shown)
+                  for i, (_t, col) in enumerate(outputs)})
     return {
         "result": result,
         "run": result.run,
         "status": Severity(result.status).value,
         "started": when(result.run.started_at),
         "counts": _counts(result),
+        "metric_headers": [MetricHeader(m.label, m.description) for m in shown],
         "features": [views[id(col)] for col in columns],
         "outputs": [(title, views[id(col)]) for title, col in outputs],
         "performance": _performance_rows(result),
@@ -85,6 +101,33 @@ class SummaryRow:
 
 
 @dataclass(frozen=True)
+class MetricHeader:
+    """One metric column of the feature table."""
+
+    label: str
+    description: str
+
+
+@dataclass(frozen=True)
+class MetricCell:
+    """One metric of one column in the feature table: its headline field."""
+
+    text: str
+    sort: str  # the machine sort key (empty when absent: sorted last)
+    title: str | None  # every field of the metric, for the tooltip
+
+
+@dataclass(frozen=True)
+class MetricLine:
+    """One metric of one column in its details: its headline field (under that field's own
+    label, which reads on its own), then its other fields."""
+
+    label: str
+    text: str
+    notes: str | None
+
+
+@dataclass(frozen=True)
 class ColumnView:
     """Everything the template shows about one column."""
 
@@ -94,9 +137,92 @@ class ColumnView:
     qq: QQChart | None
     summary: tuple[SummaryRow, ...]
     plot_href: str | None
+    cells: tuple[MetricCell, ...] = ()
+    lines: tuple[MetricLine, ...] = ()
 
 
-def _view(anchor: str, col: FeatureResult) -> ColumnView:
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    label: str
+    kind: str
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """A metric as the page shows it."""
+
+    label: str
+    description: str
+    headline: _Field
+    fields: tuple[_Field, ...]
+
+
+def _shown_metrics(columns: tuple[FeatureResult, ...]) -> list[_Shown]:
+    """The registered metrics, then one pseudo-metric per field the columns hold that no
+    registered metric declares."""
+    from driftscope.compare.registry import specs
+
+    shown: list[_Shown] = []
+    known: set[str] = set()
+    for spec in specs():
+        fields = tuple(_Field(f.name, f.label, f.kind, f.reference) for f in spec.fields)
+        known.update(f.name for f in fields)
+        head = next(f for f in fields if f.name == spec.headline)
+        shown.append(_Shown(spec.label, spec.description, head, fields))
+    for name in dict.fromkeys(k for col in columns for k in col.metrics):
+        if name not in known:
+            field = _Field(name, name, "statistic")
+            shown.append(_Shown(name, f"{name}: a metric field this driftscope does not know",
+                                field, (field,)))
+    return shown
+
+
+def _text(field: _Field, value: float | None, precise: bool = False) -> str:
+    """A field's number as the page writes it: p-values as p-values, shares as percentages,
+    statistics with 3 decimals (4 when ``precise``)."""
+    if field.kind == "pvalue":
+        return pvalue(value)
+    if field.kind == "share":
+        return pct(value, 2 if precise else 1)
+    return num(value, 4 if precise else 3)
+
+
+def _headline(metric: _Shown, m: Metrics, precise: bool = False) -> str:
+    """The headline field, as ``reference → current`` when it has a reference field that
+    differs."""
+    head = metric.headline
+    value = m.get(head.name)
+    text = _text(head, value, precise)
+    if head.reference is not None and m.get(head.reference) != value:
+        text = f"{_text(head, m.get(head.reference), precise)} → {text}"
+    return text
+
+
+def _notes(metric: _Shown, m: Metrics, skip: tuple[str | None, ...] = ()) -> str | None:
+    """The metric's fields that have a value, as "label value; …" (None when none)."""
+    parts = [f"{f.label} {_text(f, m.get(f.name), precise=True)}" for f in metric.fields
+             if f.name not in skip and m.get(f.name) is not None]
+    return "; ".join(parts) or None
+
+
+def _cells(col: FeatureResult, shown: list[_Shown]) -> tuple[MetricCell, ...]:
+    m = col.metrics
+    return tuple(MetricCell(_headline(metric, m), sort_key(m.get(metric.headline.name)),
+                            _notes(metric, m)) for metric in shown)
+
+
+def _lines(col: FeatureResult, shown: list[_Shown]) -> tuple[MetricLine, ...]:
+    m = col.metrics
+    return tuple(
+        MetricLine(metric.headline.label,
+                   _headline(metric, m, precise=metric.headline.kind == "statistic"),
+                   _notes(metric, m, skip=(metric.headline.name, metric.headline.reference)))
+        for metric in shown)
+
+
+def _view(anchor: str, col: FeatureResult, shown: list[_Shown]) -> ColumnView:
     dist = col.distribution
     qq = qq_chart(dist.reference, dist.current) if dist and col.type == "numerical" else None
     summary = _summary(dist.reference, dist.current) if dist else ()
@@ -104,7 +230,8 @@ def _view(anchor: str, col: FeatureResult) -> ColumnView:
     href = None
     if plot and _PLOT_PATH.fullmatch(plot) and ".." not in plot.split("/"):
         href = plot if "/" in plot else f"images/{plot}"
-    return ColumnView(anchor, col, bar_chart(col.bins), qq, summary, href)
+    return ColumnView(anchor, col, bar_chart(col.bins), qq, summary, href,
+                      _cells(col, shown), _lines(col, shown))
 
 
 def _summary(reference: SideSummary, current: SideSummary) -> tuple[SummaryRow, ...]:

@@ -4,6 +4,10 @@ Rounds are ordered by ``started_at`` (normalised to UTC), then by the order they
 recorded; every list comes oldest first, newest last. ``last`` always means the newest
 ``last`` rounds and must be a whole number from 1 to :data:`MAX_LAST`.
 
+A column's metrics (:attr:`SeriesPoint.metrics`) are the metric columns of its
+``driftscope_columns`` row plus its rows of ``driftscope_column_metrics``: every field any
+registered metric reported, without a migration per metric.
+
 :class:`HistoryQueries` holds the read methods of :class:`~driftscope.store.HistoryStore`;
 each reads in one transaction, so it sees a round whole or not at all.
 """
@@ -71,6 +75,31 @@ def _header(runs: Any) -> list[Any]:
     """The columns of a round that every series point carries."""
     return [runs.c.run_id, runs.c.started_at, runs.c.window_start, runs.c.window_end,
             runs.c.baseline, runs.c.status.label("run_status")]
+
+
+def _extra_metrics(conn: Any, *conditions: Any) -> dict[tuple[int, int], dict[str, Any]]:
+    """The metric fields stored as rows (``driftscope_column_metrics``) of the columns that
+    meet ``conditions`` (on ``driftscope_columns``), keyed by (run_seq, position), each
+    column's fields by name."""
+    from sqlalchemy import and_, select
+
+    t = schema.tables()
+    cols, extra = t["columns"], t["column_metrics"]
+    query = (
+        select(extra.c.run_seq, extra.c.column_position, extra.c.field, extra.c.value)
+        .join(cols, and_(cols.c.run_seq == extra.c.run_seq,
+                         cols.c.position == extra.c.column_position))
+        .where(*conditions)
+        .order_by(extra.c.run_seq, extra.c.column_position, extra.c.field)
+    )
+    out: dict[tuple[int, int], dict[str, Any]] = {}
+    for seq, position, name, value in conn.execute(query):
+        out.setdefault((int(seq), int(position)), {})[str(name)] = value
+    return out
+
+
+def _point(row: Any, extras: dict[tuple[int, int], dict[str, Any]]) -> SeriesPoint:
+    return point_of(row, extras.get((int(row["run_seq"]), int(row["position"]))))
 
 
 class HistoryQueries:
@@ -195,17 +224,20 @@ class HistoryQueries:
 
         t = schema.tables()
         runs, cols = t["runs"], t["columns"]
-        query = select(cols, *_header(runs)).join(runs, runs.c.seq == cols.c.run_seq)
+        conditions = []
         if names is not None:
-            query = query.where(cols.c.name.in_(list(names)))
+            conditions.append(cols.c.name.in_(list(names)))
         if origins is not None:
-            query = query.where(cols.c.origin.in_(list(origins)))
+            conditions.append(cols.c.origin.in_(list(origins)))
         if last is not None:
-            query = query.where(cols.c.run_seq.in_(_newest_seqs(runs, last)))
-        query = query.order_by(runs.c.sort_key, runs.c.seq, cols.c.position)
+            conditions.append(cols.c.run_seq.in_(_newest_seqs(runs, last)))
+        query = (select(cols, *_header(runs)).join(runs, runs.c.seq == cols.c.run_seq)
+                 .where(*conditions)
+                 .order_by(runs.c.sort_key, runs.c.seq, cols.c.position))
         with self._db.transaction(write=False) as conn:
             rows = conn.execute(query).mappings().all()
-        return [point_of(row) for row in rows]
+            extras = _extra_metrics(conn, *conditions)
+        return [_point(row, extras) for row in rows]
 
     def feature_series(
         self, name: str, last: int | None = None, *, origin: str | None = None
@@ -232,24 +264,26 @@ class HistoryQueries:
         t = schema.tables()
         runs, cols = t["runs"], t["columns"]
         feature_first = case((cols.c.origin.in_(schema.FEATURE_ORIGINS), 0), else_=1)
+        conditions = [cols.c.name == name]
+        if origin is not None:
+            conditions.append(cols.c.origin == origin)
         query = (
             select(cols, *_header(runs))
             .join(runs, runs.c.seq == cols.c.run_seq)
-            .where(cols.c.name == name)
+            .where(*conditions)
             .order_by(*_newest_first(runs), feature_first, cols.c.position)
         )
-        if origin is not None:
-            query = query.where(cols.c.origin == origin)
         limit = None if last is None else check_last(last)
         with self._db.transaction(write=False) as conn:
             rows = conn.execute(query).mappings().all()
+            extras = _extra_metrics(conn, *conditions)
         points: list[SeriesPoint] = []
         seen: set[int] = set()
         for row in rows:  # newest round first; its first row is the preferred column
             if row["run_seq"] in seen:
                 continue
             seen.add(row["run_seq"])
-            points.append(point_of(row))
+            points.append(_point(row, extras))
             if limit is not None and len(points) >= limit:
                 break
         points.reverse()

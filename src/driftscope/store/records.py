@@ -8,6 +8,7 @@ database rows or dicts, so the round, the CLI and the dashboard type against one
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,9 @@ __all__ = [
     "summary_of",
     "point_of",
 ]
+
+
+_WIDE = frozenset(METRIC_FIELDS)
 
 
 def _text(level: Severity | None) -> str | None:
@@ -76,7 +80,13 @@ class RunSummary:
 
 @dataclass(frozen=True)
 class SeriesPoint:
-    """One column (feature, prediction, target) in one round."""
+    """One column (feature, prediction, target) in one round.
+
+    ``metrics`` holds every metric field stored for the column: the columns of version 1
+    (:data:`~driftscope.store.schema.METRIC_FIELDS`, None where null), then the fields of the
+    metrics registered since, by name (a round recorded before a metric existed lacks its
+    fields).
+    """
 
     run_id: str
     started_at: str
@@ -105,6 +115,7 @@ class SeriesPoint:
             "type": self.type,
             "status": self.status.value,
             **{name: self.metrics.get(name) for name in METRIC_FIELDS},
+            **{name: value for name, value in self.metrics.items() if name not in _WIDE},
             "run_status": self.run_status.value,
             "reason": self.reason,
         }
@@ -195,10 +206,12 @@ def summary_of(row: Any) -> RunSummary:
     )
 
 
-def point_of(row: Any) -> SeriesPoint:
+def point_of(row: Any, extra: Mapping[str, float | None] | None = None) -> SeriesPoint:
     """The record of one ``driftscope_columns`` row joined with its round's header (the
-    round's status labelled ``run_status``)."""
-    metrics = {name: row[name] for name in METRIC_FIELDS}
+    round's status labelled ``run_status``); ``extra``: the column's fields stored as rows of
+    ``driftscope_column_metrics``."""
+    metrics: dict[str, float | None] = {name: row[name] for name in METRIC_FIELDS}
+    metrics.update(extra or {})
     return SeriesPoint(
         run_id=row["run_id"],
         started_at=row["started_at"],

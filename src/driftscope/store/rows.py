@@ -1,4 +1,10 @@
-"""A round's result as table rows: its header, its columns with their bins, its performance.
+"""A round's result as table rows: its header, its columns with their metrics and bins, its
+performance.
+
+A column's metric fields of version 1 (:data:`~driftscope.store.schema.METRIC_FIELDS`) are
+columns of its ``driftscope_columns`` row; every other field its metrics hold (the fields of a
+metric registered since) is one ``driftscope_column_metrics`` row, so any registered metric is
+stored without a migration.
 
 :func:`write_round` inserts everything below a round's ``driftscope_runs`` row; the store
 calls it inside the transaction that inserted that row, so a round lands whole or not at all.
@@ -8,6 +14,8 @@ Numbers that are not finite are stored as NULL, like a metric that does not appl
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,6 +25,7 @@ from driftscope.store.schema import METRIC_FIELDS, tables
 __all__ = [
     "columns_of",
     "driftscope_version",
+    "extra_metrics",
     "level_value",
     "num",
     "run_row",
@@ -86,6 +95,19 @@ def columns_of(result: RunResult) -> list[tuple[str, FeatureResult]]:
     return out
 
 
+_FIELD = re.compile(r"[a-z][a-z0-9_]{0,63}")
+"""What a metric field name looks like (the registry refuses any other): a key of another
+shape, from a report edited by hand, stays in the stored JSON only."""
+
+
+def extra_metrics(metrics: Mapping[str, Any]) -> dict[str, float | None]:
+    """The fields of ``metrics`` that have no column of their own, in their order, as
+    numbers (None where not finite)."""
+    wide = set(METRIC_FIELDS)
+    return {name: num(value) for name, value in metrics.items()
+            if name not in wide and _FIELD.fullmatch(name)}
+
+
 def run_row(result: RunResult, payload: str) -> dict[str, Any]:
     """The ``driftscope_runs`` row of a round whose JSON is ``payload``."""
     run = result.run
@@ -138,9 +160,16 @@ def write_column(
             status=Severity(column.status).value,
             reason=column.reason,
             plot=column.plot,
-            **{name: num(getattr(metrics, name, None)) for name in METRIC_FIELDS},
+            **{name: num(metrics.get(name)) for name in METRIC_FIELDS},
         )
     )
+    extras = extra_metrics(metrics)
+    if extras:
+        conn.execute(
+            insert(tables["column_metrics"]),
+            [{"run_seq": seq, "column_position": position, "field": name, "value": value}
+             for name, value in extras.items()],
+        )
     if column.bins:
         conn.execute(
             insert(tables["bins"]),

@@ -7,7 +7,8 @@ Tables (all prefixed ``driftscope_`` so they can live in a shared database)::
                                window_end, baseline, row counts, status, reason,
                                recommendation, counts per level, model, result_json, ...
     driftscope_columns         (run_seq, position) pk; name, origin, type, status, reason,
-                               plot, one column per metric
+                               plot, one column per metric field of version 1
+                               (:data:`METRIC_FIELDS`)
     driftscope_bins            (run_seq, column_position, position) pk; label, kind, bounds,
                                counts, shares, psi_contribution
     driftscope_performance     (run_seq, metric) pk; current, estimated, baseline,
@@ -15,6 +16,9 @@ Tables (all prefixed ``driftscope_`` so they can live in a shared database)::
     driftscope_profiles        (run_seq, position) pk; name, type, missing, non_missing,
       (since version 2)        beyond_float, binning_kind, moments, data_json (bin edges or
                                values, bin counts, categories, percentiles, distinct, whole)
+    driftscope_column_metrics  (run_seq, column_position, field) pk; value: every other
+      (since version 3)        metric field of a column (a metric registered after version 1
+                               needs no migration: its fields are rows here)
 
 The schema changes only through :data:`MIGRATIONS`: entry *i* upgrades a store from version
 *i* to *i + 1*, inside the transaction that records the new version, so a store is always at
@@ -39,7 +43,7 @@ __all__ = [
     "target_version",
 ]
 
-METRIC_FIELDS: tuple[str, ...] = (
+METRIC_FIELDS: tuple[str, ...] = (  # frozen: the wide columns of version 1
     "psi",
     "psi_pvalue",
     "psi_pvalue_adjusted",
@@ -54,7 +58,10 @@ METRIC_FIELDS: tuple[str, ...] = (
     "missing_pvalue",
     "unseen_pvalue",
 )
-"""Metric columns of ``driftscope_columns`` (one per field of ``result.Metrics``)."""
+"""The metric columns of ``driftscope_columns``: the fields the built-in metrics reported when
+the store was designed (version 1), kept as columns for SQL readers of the store. Every other
+field a registered metric reports is a row of ``driftscope_column_metrics`` (version 3), so a
+new metric needs no migration. Never edited: a released table does not change."""
 
 FEATURE_ORIGINS = ("raw", "engineered")
 """The origins of a round's input features (the other columns are the model's outputs and
@@ -213,6 +220,33 @@ def tables_added_in_v2(md: Any) -> dict[str, Any]:
     return {"profiles": profiles}
 
 
+def tables_added_in_v3(md: Any) -> dict[str, Any]:
+    """Declare the table version 3 adds on ``md``, which must hold the version-1 tables.
+
+    ``driftscope_column_metrics`` is the long form of a column's metrics: one row per metric
+    field that has no column in ``driftscope_columns`` (a field of a metric registered after
+    version 1), so a new metric is stored without a migration. ``value`` is NULL where the
+    field was null (the metric did not apply, or was not finite); a round recorded before a
+    metric existed has no row for it.
+    """
+    from sqlalchemy import Column, Double, ForeignKeyConstraint, Integer, String, Table
+
+    column_metrics = Table(
+        "driftscope_column_metrics",
+        md,
+        Column("run_seq", Integer, primary_key=True, autoincrement=False),
+        Column("column_position", Integer, primary_key=True, autoincrement=False),
+        Column("field", String(64), primary_key=True),
+        Column("value", Double),
+        ForeignKeyConstraint(
+            ["run_seq", "column_position"],
+            ["driftscope_columns.run_seq", "driftscope_columns.position"],
+            ondelete="CASCADE",
+        ),
+    )
+    return {"column_metrics": column_metrics}
+
+
 def migrate_0_to_1(conn: Any) -> None:
     """Create the version-1 tables in a database that has none of driftscope's."""
     from sqlalchemy import MetaData
@@ -231,9 +265,19 @@ def migrate_1_to_2(conn: Any) -> None:
     tables_added_in_v2(md)["profiles"].create(conn)
 
 
+def migrate_2_to_3(conn: Any) -> None:
+    """Add ``driftscope_column_metrics``; the rounds already stored have every field they
+    reported in ``driftscope_columns`` and keep no rows there."""
+    from sqlalchemy import MetaData
+
+    md = MetaData()
+    tables_v1(md)  # what the new table's foreign key points at, as it is at version 1
+    tables_added_in_v3(md)["column_metrics"].create(conn)
+
+
 Migration = Callable[[Any], None]
 
-MIGRATIONS: list[Migration] = [migrate_0_to_1, migrate_1_to_2]
+MIGRATIONS: list[Migration] = [migrate_0_to_1, migrate_1_to_2, migrate_2_to_3]
 """``MIGRATIONS[i]`` upgrades a store from schema version ``i`` to ``i + 1``, inside the
 transaction that also records the new version."""
 
@@ -261,4 +305,5 @@ def tables() -> dict[str, Any]:
             md = MetaData()
             _TABLES.update(tables_v1(md))
             _TABLES.update(tables_added_in_v2(md))
+            _TABLES.update(tables_added_in_v3(md))
         return _TABLES
