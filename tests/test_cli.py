@@ -420,6 +420,7 @@ def _subprocess(*args: Any, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("case", ["current_shares_no_column", "unknown_yaml_key",
                                   "random_bytes_named_parquet"])
+@pytest.mark.slow  # a subprocess per case
 def test_no_traceback_reaches_the_terminal(case: str, data: DataFiles, tmp_path: Path) -> None:
     args, expected = ERROR_CASES[case](tmp_path, data)
     proc = _subprocess(*args, "--out", tmp_path / "assets", cwd=tmp_path)
@@ -746,8 +747,9 @@ def test_fail_on(cli: Cli, data: DataFiles, tmp_path: Path, level: str | None, c
 
 @pytest.mark.parametrize(("mode", "expected"), [
     ("none", set()),
-    ("drifted", {"age", "home"}),
-    ("all", {"age", "income", "children", "home", "has_phone"}),
+    pytest.param("drifted", {"age", "home"}, marks=pytest.mark.slow),  # 2 PNGs per round
+    pytest.param("all", {"age", "income", "children", "home", "has_phone"},
+                 marks=pytest.mark.slow),  # 5 PNGs per round
 ])
 @pytest.mark.parametrize("via", ["yaml", "flag"])
 def test_plots(cli: Cli, data: DataFiles, tmp_path: Path, mode: str, expected: set[str],
@@ -771,6 +773,7 @@ def test_plots(cli: Cli, data: DataFiles, tmp_path: Path, mode: str, expected: s
             assert (out / f["plot"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow  # 5 PNGs
 def test_plots_of_an_earlier_round_are_replaced(cli: Cli, data: DataFiles,
                                                 tmp_path: Path) -> None:
     out = tmp_path / "out"
@@ -991,6 +994,7 @@ def columns(frame):
 '''
 
 
+@pytest.mark.slow  # fits a model, imports skops
 def test_model_trusted_types(cli: Cli, data: DataFiles, tmp_path: Path,
                              monkeypatch: pytest.MonkeyPatch) -> None:
     skops_io = pytest.importorskip("skops.io")
@@ -1360,6 +1364,7 @@ def test_run_with_baseline_refuses_a_contradicting_type(cli: Cli, data: DataFile
     assert result.code == 2 and "rebuild the baseline" in result.err
 
 
+@pytest.mark.slow  # a subprocess: a whole round with HTML and PNGs
 def test_a_full_round_in_a_subprocess(data: DataFiles, tmp_path: Path) -> None:
     proc = _subprocess("run", "--reference", data.ref_parquet, "--current", data.drift_csv,
                        "--out", "assets", "--fail-on", "critical", cwd=tmp_path)
@@ -1390,6 +1395,7 @@ def _creeping(tmp_path: Path) -> tuple[Path, Path]:
     return tmp_path / "ref.parquet", tmp_path / "cur.parquet"
 
 
+@pytest.mark.slow  # 140,000 rows in 2 x 24 chunk rounds
 def test_trend_over_chunked_rounds(cli: Cli, tmp_path: Path) -> None:
     ref, cur = _creeping(tmp_path)
     on = cli("run", "--reference", ref, "--current", cur, "--chunk-size", 5000, "--out",
@@ -1403,6 +1409,7 @@ def test_trend_over_chunked_rounds(cli: Cli, tmp_path: Path) -> None:
     assert "risen" in json.dumps(on.report(tmp_path / "on"))
 
 
+@pytest.mark.slow  # 3 chunk rounds of 8,000 rows
 def test_persistence_over_chunked_rounds(cli: Cli, tmp_path: Path) -> None:
     import numpy as np
     import pandas as pd
@@ -1425,6 +1432,7 @@ def test_history_command_without_a_history_creates_nothing(cli: Cli, tmp_path: P
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow  # two rounds and a PNG
 @pytest.mark.parametrize("via", ["flag", "yaml"])
 def test_plot_features_on_request(cli: Cli, data: DataFiles, tmp_path: Path, via: str) -> None:
     out = tmp_path / "out"
@@ -1466,6 +1474,7 @@ def _long_tail(tmp_path: Path) -> tuple[Path, Path]:
     return tmp_path / "ref.parquet", tmp_path / "cur.parquet"
 
 
+@pytest.mark.slow  # 25,000 rows, 5,000 categories, two rounds
 def test_max_categories_and_identifiers_keep_long_tails_honest(cli: Cli, tmp_path: Path
                                                                ) -> None:
     ref, cur = _long_tail(tmp_path)
@@ -1547,6 +1556,7 @@ def test_fail_on_with_chunks_names_the_worst_chunk_status(cli: Cli, data: DataFi
                           "critical: exit 1\n")
 
 
+@pytest.mark.slow  # several chunk rounds
 @pytest.mark.parametrize("quiet", [False, True])
 def test_chunk_by_says_how_many_rows_had_no_time(cli: Cli, data: DataFiles, tmp_path: Path,
                                                  quiet: bool) -> None:
@@ -1749,6 +1759,7 @@ def test_the_run_summary_judges_the_prediction_by_its_score_when_there_is_one() 
             in summary(multiclass, Path("o")).splitlines())
 
 
+@pytest.mark.slow  # 200 KB values through the HTML and the PNG
 def test_a_huge_category_value_is_cut_in_sentences_but_kept_in_the_bins(
         cli: Cli, tmp_path: Path) -> None:
     rng = np.random.default_rng(4)
@@ -1796,6 +1807,7 @@ def test_a_foreign_database_as_history_needs_history_init(cli: Cli, data: DataFi
     assert cli(*args).code == 0  # now it holds driftscope's history: no flag needed
 
 
+@pytest.mark.slow  # 11 PNGs
 def test_plot_limit(cli: Cli, data: DataFiles, tmp_path: Path) -> None:
     def pngs(*args: Any) -> int:
         out = tmp_path / f"o{len(args)}"
@@ -1823,6 +1835,7 @@ def test_labels(cli: Cli, data: DataFiles, tmp_path: Path) -> None:
     assert swapped == pytest.approx(1.0 - plain)
 
 
+@pytest.mark.slow  # out-of-fold fits
 def test_reference_predictions_and_oof_folds(cli: Cli, data: DataFiles, tmp_path: Path) -> None:
     def reference_bins(config: dict[str, Any]) -> list[str]:
         name = "-".join(str(v) for v in config.values())
@@ -1936,6 +1949,7 @@ def test_a_backfill_fails_on_its_worst_chunk_and_keeps_chunks_apart(cli: Cli,
         "rows-0-249", "rows-250-499", "rows-500-749", "rows-750-1029"]
 
 
+@pytest.mark.slow  # rounds with PNGs, HTML and history
 def test_the_default_history_is_shared_by_dated_out_folders(cli: Cli, data: DataFiles,
                                                             tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch

@@ -51,8 +51,8 @@ def _finding(result: RunResult, column: str, text: str) -> str:
 
 # -- identifiers -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("frac", [0.25, 0.75])
-@pytest.mark.parametrize("name", ["loan_id", "rownames"])
+@pytest.mark.parametrize("frac", [0.25, pytest.param(0.75, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("name", ["loan_id", pytest.param("rownames", marks=pytest.mark.slow)])
 def test_a_sampled_increasing_loan_id_is_an_identifier(loans: pd.DataFrame, frac: float,
                                                        name: str) -> None:
     reference, batches = _early_late(loans, frac)
@@ -172,6 +172,7 @@ def test_the_breaks_leave_the_other_columns_numbers_unchanged(
         whole.feature("int_rate").metrics.ks_statistic)
 
 
+@pytest.mark.slow  # whole rounds on 7,000 loans
 def test_a_break_is_never_a_quiet_round_by_share(
         broken: tuple[pd.DataFrame, pd.DataFrame], loans: pd.DataFrame) -> None:
     reference, current = broken
@@ -246,6 +247,7 @@ def test_cli_file_sharing_no_column_exits_2(cli: Cli, files: dict[str, Path],
     assert not (tmp_path / "out" / "drift_report.json").exists()
 
 
+@pytest.mark.slow  # whole rounds on 7,000 loans with a model
 @pytest.mark.parametrize("ignore", [False, True])
 def test_a_model_reading_a_dropped_column_is_the_prediction_finding(
         cli: Cli, files: dict[str, Path], tmp_path: Path, ignore: bool) -> None:
@@ -264,6 +266,7 @@ def test_a_model_reading_a_dropped_column_is_the_prediction_finding(
     assert report["prediction"] is None and report["status"] == "CRITICAL"
 
 
+@pytest.mark.slow  # a baseline and a round on 7,000 loans
 def test_a_saved_baseline_knows_the_reference_columns(cli: Cli, files: dict[str, Path],
                                                       tmp_path: Path) -> None:
     assert cli("baseline", "--reference", files["ref"], "--out", tmp_path / "bl").code == 0

@@ -152,6 +152,7 @@ def test_findings_and_severity_are_the_result_s_own() -> None:
     assert driftscope.result.Finding is Finding and Severity is LowSeverity
 
 
+@pytest.mark.slow  # a subprocess
 def test_a_notebook_shows_the_report_without_importing_it_up_front() -> None:
     import subprocess
     import sys

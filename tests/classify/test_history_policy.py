@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import driftscope
 from driftscope.result import Severity
@@ -20,6 +21,7 @@ def _cur(shift, m=20_000, seed=1):
     return pd.DataFrame({"x": rng.normal(shift, size=m), "y": rng.normal(size=m)})
 
 
+@pytest.mark.slow  # 25 rounds of 20,000 rows with a history
 def test_slow_ramp_below_threshold_becomes_a_trend_warning(tmp_path):
     bl = driftscope.build_baseline(_ref())
     store = HistoryStore(tmp_path / "h.db")

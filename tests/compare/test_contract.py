@@ -62,6 +62,7 @@ def test_identical_categorical_samples_give_zero(values):
     assert comp.values["chi2"].value == pytest.approx(0.0, abs=1e-9)
 
 
+@pytest.mark.slow  # 80 Hypothesis examples of whole comparisons
 @settings(max_examples=80, deadline=None)
 @given(st.lists(floats, min_size=1, max_size=120), st.lists(floats, min_size=1, max_size=60))
 def test_metrics_finite_on_any_numeric_input(ref, cur):
@@ -83,6 +84,7 @@ small_ints = st.integers(min_value=-5, max_value=12).map(float)  # at most 18 va
 @settings(max_examples=80, deadline=None)
 @given(st.lists(small_ints, min_size=1, max_size=80),
        st.lists(st.one_of(small_ints, floats), min_size=1, max_size=60))
+@pytest.mark.slow  # 80 Hypothesis examples of whole comparisons
 def test_value_bins_count_every_new_value_once_where_it_lies(ref, cur):
     r = profile_numeric("x", np.asarray(ref, dtype=float))
     c = profile_numeric("x", np.asarray(cur, dtype=float), r.binning)

@@ -200,6 +200,7 @@ def test_psi_pvalue_zero_variance():
     assert psi_significance(0.5, ref, cur) == 0.0
 
 
+@pytest.mark.slow  # 200 simulated batches
 def test_psi_pvalue_more_honest_than_textbook_on_small_batches():
     """On no-drift batches of 50 rows the definition raises fewer false alarms than the
     textbook (1/n + 1/m)·χ²(K − 1) approximation, and few in absolute terms."""

@@ -126,6 +126,7 @@ def test_the_html_table_has_a_column_for_the_new_metric(round_out: Path) -> None
     assert "<dt>Mean shift</dt>" in page  # in each column's details too
 
 
+@pytest.mark.slow  # a Streamlit AppTest run
 def test_the_dashboard_shows_the_new_metric(round_out: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from driftscope.dashboard import app_data as data

@@ -136,6 +136,7 @@ VALUES = st.recursive(LEAF, lambda inner: st.one_of(
     max_leaves=6)
 
 
+@pytest.mark.slow  # 200 Hypothesis examples
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from(KEYS), VALUES, max_size=4))
 def test_any_yaml_mapping_builds_or_gives_one_line(values: dict[str, Any]) -> None:

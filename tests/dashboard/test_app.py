@@ -130,6 +130,7 @@ def test_overview_shows_health_counts_recommendation_and_rounds(
     assert len(at.get("vega_lite_chart")) == 2  # status over time, counts per level
 
 
+@pytest.mark.slow  # Streamlit AppTest runs
 def test_features_page_table_with_trends_filter_and_sort(
     monkeypatch: pytest.MonkeyPatch, history: Path
 ) -> None:
@@ -174,6 +175,7 @@ def test_feature_detail_shows_bins_psi_over_time_and_the_png(
     assert list(at.dataframe[0].value["Bin"]) == ["rent", "owner", "parents", "other"]
 
 
+@pytest.mark.slow  # Streamlit AppTest runs
 def test_model_page_prediction_drift_and_performance(
     monkeypatch: pytest.MonkeyPatch, history: Path
 ) -> None:
@@ -188,6 +190,7 @@ def test_model_page_prediction_drift_and_performance(
     assert len(at.get("vega_lite_chart")) == 3
 
 
+@pytest.mark.slow  # a Streamlit AppTest run
 def test_model_page_without_model_results(monkeypatch: pytest.MonkeyPatch, assets: Path) -> None:
     db = assets / "h.db"
     with HistoryStore(db) as store:
@@ -197,6 +200,7 @@ def test_model_page_without_model_results(monkeypatch: pytest.MonkeyPatch, asset
     assert "No model results in the rounds in view" in texts(at)
 
 
+@pytest.mark.slow  # Streamlit AppTest runs
 def test_run_selector_shows_past_rounds_and_follows_new_ones(
     monkeypatch: pytest.MonkeyPatch, history: Path
 ) -> None:
@@ -218,6 +222,7 @@ def test_run_selector_shows_past_rounds_and_follows_new_ones(
     assert list(at.dataframe[0].value["Status"])[0] == "CRITICAL"
 
 
+@pytest.mark.slow  # a Streamlit AppTest run per page
 @pytest.mark.parametrize("page", ["Overview", "Features", "Feature detail", "Model"])
 def test_empty_history_is_a_message_on_every_page(
     monkeypatch: pytest.MonkeyPatch, assets: Path, page: str
@@ -229,6 +234,7 @@ def test_empty_history_is_a_message_on_every_page(
     assert "has no rounds yet" in at.info[0].value
 
 
+@pytest.mark.slow  # a Streamlit AppTest run
 def test_missing_database_is_a_message_and_is_not_created(
     monkeypatch: pytest.MonkeyPatch, assets: Path
 ) -> None:
@@ -239,6 +245,7 @@ def test_missing_database_is_a_message_and_is_not_created(
     assert not db.exists()
 
 
+@pytest.mark.slow  # a Streamlit AppTest run
 def test_without_a_history_the_snapshot_is_shown(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -253,6 +260,7 @@ def test_without_a_history_the_snapshot_is_shown(
     assert "income" in str(at.dataframe[0].value)
 
 
+@pytest.mark.slow  # a Streamlit AppTest run
 def test_a_history_from_an_older_driftscope_is_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, history: Path
 ) -> None:
@@ -268,6 +276,7 @@ def test_a_history_from_an_older_driftscope_is_a_clear_error(
         HistoryStore(history, create=False, migrate=False)
 
 
+@pytest.mark.slow  # a Streamlit AppTest run
 def test_a_history_from_a_newer_driftscope_is_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, history: Path
 ) -> None:
@@ -280,6 +289,7 @@ def test_a_history_from_a_newer_driftscope_is_a_clear_error(
     assert "written by a newer driftscope" in literal(at.error[0].value)
 
 
+@pytest.mark.slow  # a Streamlit AppTest run
 def test_an_unreachable_database_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -291,6 +301,7 @@ def test_an_unreachable_database_is_a_clear_error(monkeypatch: pytest.MonkeyPatc
     assert "s3cret" not in texts(at)
 
 
+@pytest.mark.slow  # a Streamlit AppTest run
 def test_a_failing_page_is_one_line_not_a_traceback(
     monkeypatch: pytest.MonkeyPatch, history: Path
 ) -> None:
@@ -305,6 +316,7 @@ def test_a_failing_page_is_one_line_not_a_traceback(
     assert "could not draw this page (KeyError: 'boom')" in literal(at.error[0].value)
 
 
+@pytest.mark.slow  # a Streamlit AppTest run
 def test_bad_settings_are_a_clear_error(monkeypatch: pytest.MonkeyPatch, history: Path) -> None:
     at = app(monkeypatch, history, DRIFTSCOPE_REFRESH_SECONDS="soon").run()
     assert not at.exception

@@ -83,6 +83,7 @@ def assert_inert(at: Any) -> str:
 # --------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a Streamlit AppTest run
 def test_overview_shows_hostile_values_as_text(
     monkeypatch: pytest.MonkeyPatch, hostile_history: Path
 ) -> None:
@@ -99,6 +100,7 @@ def test_overview_shows_hostile_values_as_text(
     assert index == [HOSTILE.run_id, "run-001"]
 
 
+@pytest.mark.slow  # Streamlit AppTest runs
 def test_round_selector_options_are_plain_text(
     monkeypatch: pytest.MonkeyPatch, hostile_history: Path
 ) -> None:
@@ -109,6 +111,7 @@ def test_round_selector_options_are_plain_text(
     assert "Round **run-001**" in assert_inert(at)
 
 
+@pytest.mark.slow  # Streamlit AppTest runs
 def test_features_page_shows_hostile_and_long_names_as_text(
     monkeypatch: pytest.MonkeyPatch, hostile_history: Path
 ) -> None:
@@ -120,6 +123,7 @@ def test_features_page_shows_hostile_and_long_names_as_text(
     assert all(len(v) <= MAX_CHARS for v in plain_texts(at) if isinstance(v, str))
 
 
+@pytest.mark.slow  # Streamlit AppTest runs
 def test_feature_detail_shows_the_hostile_column_as_text(
     monkeypatch: pytest.MonkeyPatch, hostile_history: Path
 ) -> None:
@@ -136,6 +140,7 @@ def test_feature_detail_shows_the_hostile_column_as_text(
     assert HOSTILE.column in options and CLIPPED_LONG in options
 
 
+@pytest.mark.slow  # Streamlit AppTest runs
 def test_feature_detail_cuts_a_long_name_at_200_characters(
     monkeypatch: pytest.MonkeyPatch, hostile_history: Path
 ) -> None:
@@ -147,6 +152,7 @@ def test_feature_detail_cuts_a_long_name_at_200_characters(
     assert all(len(line) < 2 * MAX_CHARS for line in shown.splitlines())
 
 
+@pytest.mark.slow  # Streamlit AppTest runs
 def test_model_page_shows_hostile_values_as_text(
     monkeypatch: pytest.MonkeyPatch, hostile_history: Path
 ) -> None:
@@ -158,6 +164,7 @@ def test_model_page_shows_hostile_values_as_text(
     assert HOSTILE.metric in list(metrics["Metric"])
 
 
+@pytest.mark.slow  # a Streamlit AppTest run
 def test_snapshot_with_hostile_values_shows_them_as_text(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -170,6 +177,7 @@ def test_snapshot_with_hostile_values_shows_them_as_text(
     assert list(rows["feature"]) == [HOSTILE.column, CLIPPED_LONG, "income"]
 
 
+@pytest.mark.slow  # a Streamlit AppTest run
 def test_a_hostile_error_message_is_text(
     monkeypatch: pytest.MonkeyPatch, hostile_history: Path
 ) -> None:
@@ -239,6 +247,7 @@ def assert_one_line_error(at: Any, names: str) -> str:
     return message
 
 
+@pytest.mark.slow  # a Streamlit AppTest run per case
 @pytest.mark.parametrize("payload", list(MALFORMED.values()), ids=list(MALFORMED))
 def test_a_malformed_snapshot_is_one_line_not_a_traceback(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, payload: bytes
@@ -280,6 +289,7 @@ DAMAGE = {"not a database": _garbage, "truncated": _truncated, "bad status": _ba
           "bad result": _bad_json, "missing table": _no_columns_table}  # fmt: skip
 
 
+@pytest.mark.slow  # a Streamlit AppTest run per case
 @pytest.mark.parametrize("damage", list(DAMAGE.values()), ids=list(DAMAGE))
 def test_a_damaged_history_is_one_line_not_a_traceback(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, damage: Any

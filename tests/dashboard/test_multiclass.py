@@ -88,6 +88,7 @@ def test_a_legacy_one_vs_rest_round_shows_no_change_against_the_baseline(
     assert data.per_class_frame(legacy).empty and data.confusion_frame(legacy).empty
 
 
+@pytest.mark.slow  # Streamlit AppTest runs
 def test_the_model_page_of_a_multiclass_round(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                               iris_round: RunResult) -> None:
     db = tmp_path / "h.db"
@@ -106,6 +107,7 @@ def test_the_model_page_of_a_multiclass_round(monkeypatch: pytest.MonkeyPatch, t
     assert list(matrix.columns) == ["setosa", "versicolor", "virginica"]
 
 
+@pytest.mark.slow  # Streamlit AppTest runs
 def test_the_model_page_of_a_legacy_round(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                           iris_round: RunResult) -> None:
     db = tmp_path / "h.db"

@@ -75,6 +75,7 @@ def middles(n: int) -> list[pd.Timestamp]:
     return [(m + pd.Timedelta(days=3)).tz_localize("UTC") for m in MONDAYS[:n]]
 
 
+@pytest.mark.slow  # a Streamlit AppTest run
 def test_the_status_timeline_is_drawn_on_the_data_window(monkeypatch: pytest.MonkeyPatch,
                                                          tmp_path: Path) -> None:
     db = history(tmp_path, [weekly_round(i) for i in range(6)])
@@ -84,6 +85,7 @@ def test_the_status_timeline_is_drawn_on_the_data_window(monkeypatch: pytest.Mon
     assert list(data.sort_values("round")["time"]) == middles(6)  # weeks apart, not seconds
 
 
+@pytest.mark.slow  # Streamlit AppTest runs
 def test_psi_over_time_is_drawn_on_the_data_window(monkeypatch: pytest.MonkeyPatch,
                                                    tmp_path: Path) -> None:
     db = history(tmp_path, [weekly_round(i) for i in range(6)])
@@ -98,6 +100,7 @@ def test_psi_over_time_is_drawn_on_the_data_window(monkeypatch: pytest.MonkeyPat
     assert list(line["psi"]) == pytest.approx([0.02, 0.02, 0.3, 0.02, 0.02, 0.02])
 
 
+@pytest.mark.slow  # Streamlit AppTest runs
 def test_rounds_without_a_window_are_drawn_when_they_ran(monkeypatch: pytest.MonkeyPatch,
                                                         tmp_path: Path) -> None:
     db = history(tmp_path, [weekly_round(i, window=False) for i in range(3)])
@@ -128,6 +131,7 @@ def test_a_round_without_a_window_among_windowed_ones_keeps_its_run_time() -> No
     assert series_frame([]).empty
 
 
+@pytest.mark.slow  # Streamlit AppTest runs
 def test_performance_over_time_is_drawn_on_the_data_window(monkeypatch: pytest.MonkeyPatch,
                                                            tmp_path: Path) -> None:
     rounds = []

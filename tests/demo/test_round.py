@@ -13,6 +13,10 @@ from driftscope.demo.train import train_demo
 from driftscope.monitor import run
 from driftscope.result import Severity
 
+# Every test needs a demo model trained on 8,000 rows (5-fold CV) and runs a whole round of
+# 4,000 rows through feature engineering and the model: nothing here is quick.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def artifacts(tmp_path_factory) -> Path:

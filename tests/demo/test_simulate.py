@@ -128,6 +128,7 @@ def test_gradual_grows_with_batch(reference: pd.DataFrame) -> None:
     assert rates == sorted(rates) and rates[-1] > reference["interest_rate"].mean() + 1.0
 
 
+@pytest.mark.slow  # the trained fixture: 5-fold CV and a fit on 20,000 rows
 def test_concept_drops_performance_with_stable_inputs(trained: DemoArtifacts) -> None:
     model = joblib.load(trained.model)
     stable = simulate("stable", ROWS, SEED)

@@ -28,6 +28,7 @@ from driftscope.demo.train import (
 from driftscope.errors import ConfigError
 
 
+@pytest.mark.slow  # the trained fixture: 5-fold CV and a fit on 20,000 rows
 def test_writes_three_artifacts_and_nothing_else(trained: DemoArtifacts) -> None:
     assert trained.complete
     assert {p.name for p in trained.out_dir.iterdir()} == {
@@ -40,6 +41,7 @@ def test_writes_three_artifacts_and_nothing_else(trained: DemoArtifacts) -> None
         trained.model = Path("elsewhere")  # type: ignore[misc]
 
 
+@pytest.mark.slow  # the trained fixture
 def test_metadata_follows_the_spec(trained: DemoArtifacts) -> None:
     metadata = yaml.safe_load(trained.metadata.read_text(encoding="utf-8"))
     assert metadata["name"] == "credit-default"
@@ -65,6 +67,7 @@ def test_metadata_follows_the_spec(trained: DemoArtifacts) -> None:
     }
 
 
+@pytest.mark.slow  # the trained fixture
 def test_reference_is_the_raw_population(trained: DemoArtifacts, reference: pd.DataFrame) -> None:
     raw = pd.read_csv(trained.reference, parse_dates=["application_date"])
     assert tuple(raw.columns) == COLUMNS
@@ -74,6 +77,7 @@ def test_reference_is_the_raw_population(trained: DemoArtifacts, reference: pd.D
     assert (raw["application_date"] == reference["application_date"]).all()
 
 
+@pytest.mark.slow  # the trained fixture
 def test_model_scores_engineered_reference(trained: DemoArtifacts) -> None:
     model = joblib.load(trained.model)
     raw = pd.read_csv(trained.reference)
@@ -88,6 +92,7 @@ def test_model_scores_engineered_reference(trained: DemoArtifacts) -> None:
     np.testing.assert_allclose(model.predict_proba(unlabelled), proba)
 
 
+@pytest.mark.slow  # the trained fixture
 def test_model_tolerates_unseen_categories_and_missing(trained: DemoArtifacts) -> None:
     model = joblib.load(trained.model)
     frame = engineer(pd.read_csv(trained.reference, nrows=50))
@@ -105,6 +110,7 @@ def test_in_dir_locates_without_training(tmp_path: Path) -> None:
     assert dict(located.baseline) == {}
 
 
+@pytest.mark.slow  # two trainings with 5-fold CV
 def test_retraining_replaces_files(tmp_path: Path) -> None:
     first = train_demo(tmp_path, rows=1000, seed=1)
     second = train_demo(tmp_path, rows=1200, seed=2)
@@ -122,6 +128,7 @@ def test_invalid_arguments(tmp_path: Path, rows: object, seed: object) -> None:
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.slow  # trains a model with 5-fold CV
 def test_main(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "nested" / "artifacts"
     assert main(["--out", str(out), "--rows", "800", "--seed", "3"]) == 0
@@ -136,6 +143,7 @@ def test_main_bad_arguments() -> None:
         main(["--out", "x", "--rows", "many"])
 
 
+@pytest.mark.slow  # the trained fixture
 @pytest.mark.parametrize("backend", ["numpy_nullable", "pyarrow"])
 def test_model_accepts_nullable_and_arrow_dtypes(trained: DemoArtifacts, backend: str) -> None:
     model = joblib.load(trained.model)
@@ -146,6 +154,7 @@ def test_model_accepts_nullable_and_arrow_dtypes(trained: DemoArtifacts, backend
     np.testing.assert_allclose(model.predict_proba(engineer(converted)), expected)
 
 
+@pytest.mark.slow  # trains in a subprocess, loads in another
 def test_module_entry_point_writes_a_portable_model(tmp_path: Path) -> None:
     """``python -m driftscope.demo.train`` must not pickle references to ``__main__``."""
     out = tmp_path / "artifacts"
@@ -162,6 +171,7 @@ def test_module_entry_point_writes_a_portable_model(tmp_path: Path) -> None:
     assert loaded.stdout.strip() == "(600, 2)", loaded.stderr
 
 
+@pytest.mark.slow  # the trained fixture, 60,000 scored rows
 def test_baseline_is_close_to_the_population_performance(trained: DemoArtifacts) -> None:
     """The cross-validated baseline is what a large stable batch shows, not a lucky split."""
     model = joblib.load(trained.model)

@@ -144,6 +144,7 @@ def _round(grades: Grades, fitted: Fitted, current: str = "cur", **config: Any
                           model=str(fitted.path), progress=False, **config)
 
 
+@pytest.mark.slow  # a 7-class model fitted on 4,000 loans, a whole round
 def test_a_multiclass_round_compares_like_with_like(grades: Grades, linear: Fitted) -> None:
     meta = linear.metadata(grades.folder, "positive_a", positive_class="A",
                            baseline={"accuracy": round(linear.holdout_accuracy, 4)})
@@ -192,6 +193,7 @@ def test_a_multiclass_round_compares_like_with_like(grades: Grades, linear: Fitt
     assert driftscope.RunResult.from_json(result.to_json()) == result
 
 
+@pytest.mark.slow  # whole 7-class rounds
 def test_without_a_positive_class_every_class_is_watched(grades: Grades, linear: Fitted
                                                          ) -> None:
     meta = linear.metadata(grades.folder, "plain",
@@ -207,6 +209,7 @@ def test_without_a_positive_class_every_class_is_watched(grades: Grades, linear:
     assert all("one_vs_rest" not in v for v in data["performance"]["per_class"].values())
 
 
+@pytest.mark.slow  # whole 7-class rounds
 def test_a_real_drop_of_a_multiclass_model_is_critical(grades: Grades, linear: Fitted) -> None:
     meta = linear.metadata(grades.folder, "drop", positive_class="A",
                            baseline={"accuracy": round(linear.holdout_accuracy, 4)})
@@ -220,6 +223,7 @@ def test_a_real_drop_of_a_multiclass_model_is_critical(grades: Grades, linear: F
     assert result.recommendation.startswith("Retrain the model")
 
 
+@pytest.mark.slow  # whole 7-class rounds
 def test_a_shift_of_the_class_probabilities_is_prediction_drift(grades: Grades,
                                                                 linear: Fitted) -> None:
     """No positive class, so no single score: the predicted classes and each class's
@@ -233,6 +237,7 @@ def test_a_shift_of_the_class_probabilities_is_prediction_drift(grades: Grades,
     assert "prediction drift CRITICAL" in result.reason
 
 
+@pytest.mark.slow  # whole 7-class rounds
 def test_logged_multiclass_predictions(grades: Grades, linear: Fitted, tmp_path: Path) -> None:
     """A serving system logged the predicted grade and P(A): multiclass metrics from the
     predicted grades, the one-vs-rest numbers of A from its probability."""
@@ -271,6 +276,7 @@ def test_logged_multiclass_predictions(grades: Grades, linear: Fitted, tmp_path:
     validate_report(only_a.to_dict())
 
 
+@pytest.mark.slow  # whole 7-class rounds
 def test_binary_baseline_metrics_are_not_compared_with_a_multiclass_model(
         grades: Grades, linear: Fitted) -> None:
     meta = linear.metadata(grades.folder, "mixed", positive_class="A",
@@ -286,6 +292,7 @@ def test_binary_baseline_metrics_are_not_compared_with_a_multiclass_model(
     assert "binary (one-vs-rest) definitions" in found[0]
 
 
+@pytest.mark.slow  # whole 7-class rounds
 def test_the_reference_performance_is_the_multiclass_fallback(grades: Grades, linear: Fitted
                                                               ) -> None:
     meta = linear.metadata(grades.folder, "none")
@@ -298,6 +305,7 @@ def test_the_reference_performance_is_the_multiclass_fallback(grades: Grades, li
     assert perf.status.value == "CRITICAL"
 
 
+@pytest.mark.slow  # whole 7-class rounds
 def test_a_saved_baseline_keeps_every_class_probability(grades: Grades, linear: Fitted,
                                                         tmp_path: Path) -> None:
     meta = linear.metadata(grades.folder, "saved", positive_class="B")
@@ -319,6 +327,7 @@ def test_a_saved_baseline_keeps_every_class_probability(grades: Grades, linear: 
         assert from_folder[key] == from_data[key], key
 
 
+@pytest.mark.slow  # whole 7-class rounds
 def test_a_baseline_of_an_earlier_driftscope_is_not_compared(grades: Grades, linear: Fitted,
                                                              tmp_path: Path) -> None:
     """An earlier baseline held one-vs-rest reference performance and no per-class
@@ -342,6 +351,7 @@ def test_a_baseline_of_an_earlier_driftscope_is_not_compared(grades: Grades, lin
     assert "one-vs-rest numbers, saved by an earlier driftscope" in messages
 
 
+@pytest.mark.slow  # whole 7-class rounds
 def test_the_html_report_shows_the_multiclass_performance(grades: Grades, linear: Fitted
                                                           ) -> None:
     meta = linear.metadata(grades.folder, "html", positive_class="A",
@@ -365,6 +375,7 @@ BINARY_PERFORMANCE_KEYS = ["status", "reason", "metrics", "labelled_rows"]
 BINARY_METRICS = ["accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "brier"]
 
 
+@pytest.mark.slow  # fits a model on credit_data, two CLI rounds
 def test_binary_rounds_keep_their_json_fields(tmp_path: Path) -> None:
     """A credit model (good/bad) through the CLI, by a model and by logged columns: the
     performance object and the metric names are what they were, and no multiclass field

@@ -151,6 +151,7 @@ def test_multiclass_pvalues_separate_noise_from_a_real_drop():
     assert max(drop.values()) < 1e-3
 
 
+@pytest.mark.slow  # 100 simulated batches
 def test_small_multiclass_batches_of_an_unchanged_model_raise_no_false_alarm():
     """Macro F1 of a small batch is biased low (rare classes of one or two rows score 0):
     compared naively with a holdout baseline it would alarm on 6 % of unchanged 30-row

@@ -174,6 +174,7 @@ def test_a_model_fit_on_a_recoded_target(cli: Any, credit: dict[str, Path], tmp_
     assert bool(inferred) == (how == "positive-label")
 
 
+@pytest.mark.slow  # needs the forest and boosting fits of the credit fixture
 def test_labels_that_cannot_be_mapped_name_the_fix(cli: Any, credit: dict[str, Path],
                                                    tmp_path: Path) -> None:
     result, _ = _round(cli, credit, tmp_path / "o", "--model", credit["gb01"],

@@ -61,6 +61,7 @@ def test_one_png_per_flagged_column(tmp_path: Path) -> None:
         assert_png(tmp_path / "images" / name)
 
 
+@pytest.mark.slow  # 6 PNGs
 def test_include_normal_and_named_columns(tmp_path: Path) -> None:
     result = make_result()
     assert set(write_plots(result, tmp_path / "all", include_normal=True)) == {
@@ -77,6 +78,7 @@ def test_unknown_column_is_an_error(tmp_path: Path) -> None:
         write_plots(make_result(), tmp_path, features=["nope"])
 
 
+@pytest.mark.slow  # 3 PNGs
 def test_file_name_does_not_depend_on_what_is_plotted(tmp_path: Path) -> None:
     result = make_result([make_feature("Age", Severity.WARNING, psi=0.2), make_feature("age")])
     alone = write_plots(result, tmp_path / "a")
@@ -85,6 +87,7 @@ def test_file_name_does_not_depend_on_what_is_plotted(tmp_path: Path) -> None:
     assert both["Age"].lower() != both["age"].lower()
 
 
+@pytest.mark.slow  # 2 PNGs
 def test_prediction_named_like_a_feature_gets_its_own_file(tmp_path: Path) -> None:
     result = make_result([make_feature("prediction", Severity.WARNING, psi=0.2)])
     written = write_plots(result, tmp_path)
@@ -92,6 +95,7 @@ def test_prediction_named_like_a_feature_gets_its_own_file(tmp_path: Path) -> No
     assert len(set(written.values())) == 2
 
 
+@pytest.mark.slow  # 6 PNGs, each decoded
 def test_hostile_names_write_inside_the_folder(tmp_path: Path) -> None:
     result = make_round(HOSTILE_NAMES, with_model=False)
     folder = tmp_path / "images"
@@ -110,13 +114,22 @@ def test_hostile_names_write_inside_the_folder(tmp_path: Path) -> None:
         make_feature("num", Severity.CRITICAL, psi=0.4, shift=1.0),
         make_feature("cat", Severity.WARNING, psi=0.2, type_="categorical"),
         make_empty_current_feature(),
-        make_value_binned_feature(),
-        make_infinite_feature(),
-        make_many_categories_feature(n=300),
-        dataclasses.replace(make_feature("no_distribution", Severity.WARNING), distribution=None),
-        dataclasses.replace(make_feature("no_bins", Severity.WARNING), bins=()),
-        dataclasses.replace(
-            make_feature("no_cats", Severity.WARNING, type_="categorical"), bins=()
+        # a PNG each: the other kinds run in the slow tier
+        pytest.param(make_value_binned_feature(), marks=pytest.mark.slow),
+        pytest.param(make_infinite_feature(), marks=pytest.mark.slow),
+        pytest.param(make_many_categories_feature(n=300), marks=pytest.mark.slow),
+        pytest.param(
+            dataclasses.replace(make_feature("no_distribution", Severity.WARNING),
+                                distribution=None),
+            marks=pytest.mark.slow,
+        ),
+        pytest.param(dataclasses.replace(make_feature("no_bins", Severity.WARNING), bins=()),
+                     marks=pytest.mark.slow),
+        pytest.param(
+            dataclasses.replace(
+                make_feature("no_cats", Severity.WARNING, type_="categorical"), bins=()
+            ),
+            marks=pytest.mark.slow,
         ),
     ],
     ids=lambda c: c.name,
@@ -125,6 +138,7 @@ def test_every_kind_of_column_plots_at_the_fixed_size(column) -> None:  # type: 
     assert png_size(plot_png(column)) == IMAGE_SIZE
 
 
+@pytest.mark.slow  # 2 PNGs
 def test_json_nulls_plot(tmp_path: Path) -> None:
     result = make_result([make_infinite_feature(), make_empty_current_feature()], with_model=False)
     again = RunResult.from_json(result.to_json())  # infinite quantiles become null
@@ -132,6 +146,7 @@ def test_json_nulls_plot(tmp_path: Path) -> None:
     assert len(written) == 2
 
 
+@pytest.mark.slow  # 10 PNGs
 def test_reused_figures_draw_the_same_bytes_as_fresh_ones(tmp_path: Path) -> None:
     columns = [
         make_empty_current_feature("e"),
@@ -145,6 +160,7 @@ def test_reused_figures_draw_the_same_bytes_as_fresh_ones(tmp_path: Path) -> Non
         assert (tmp_path / written[column.name]).read_bytes() == plot_png(column), column.name
 
 
+@pytest.mark.slow  # a subprocess
 def test_no_pyplot_and_no_backend_switch() -> None:
     code = (
         "import sys, matplotlib\n"
@@ -167,6 +183,7 @@ def test_importing_the_module_does_not_import_matplotlib() -> None:
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.slow  # 50 PNGs
 def test_fifty_plots_are_all_written(tmp_path: Path) -> None:
     names = [f"feature_{i:02d}" for i in range(50)]
     features = [

@@ -143,6 +143,7 @@ def test_the_next_round_cleans_what_a_killed_round_left(tmp_path: Path) -> None:
     assert _history_ids(out) == [state["json"]]
 
 
+@pytest.mark.slow  # two rounds with HTML and PNGs
 def test_a_history_that_refuses_the_round_leaves_the_outputs_alone(tmp_path: Path) -> None:
     import driftscope
     from driftscope.errors import HistoryError
@@ -186,6 +187,7 @@ def _many_drifted(tmp_path: Path, k: int) -> tuple[Path, Path]:
     return tmp_path / "ref.csv", tmp_path / "cur.csv"
 
 
+@pytest.mark.slow  # a round with HTML and PNGs
 def test_plot_budget_draws_the_worst_and_lists_the_rest(cli: Any, tmp_path: Path) -> None:
     ref, cur = _many_drifted(tmp_path, 8)
     out = tmp_path / "o"
@@ -202,6 +204,7 @@ def test_plot_budget_draws_the_worst_and_lists_the_rest(cli: Any, tmp_path: Path
     assert note and "5 more" in note[0]
 
 
+@pytest.mark.slow  # two rounds, 5 PNGs
 def test_plot_limit_in_the_config_and_default(cli: Any, tmp_path: Path) -> None:
     ref, cur = _many_drifted(tmp_path, 4)
     cfg = tmp_path / "m.yaml"
@@ -216,6 +219,7 @@ def test_plot_limit_in_the_config_and_default(cli: Any, tmp_path: Path) -> None:
     assert len(list((out2 / "images").glob("*.png"))) == 4  # under the default of 50
 
 
+@pytest.mark.slow  # two rounds with PNGs
 def test_no_html_removes_the_html_of_an_earlier_round(cli: Any, tmp_path: Path) -> None:
     ref, cur = _many_drifted(tmp_path, 2)
     out = tmp_path / "o"
@@ -252,6 +256,7 @@ def test_write_outputs_returns_the_paths_it_wrote(tmp_path: Path) -> None:
     assert list(bare) == [tmp_path / "bare" / JSON_NAME, tmp_path / "bare" / SNAPSHOT_NAME]
 
 
+@pytest.mark.slow  # two rounds with HTML, 5 PNGs and a history
 def test_recording_a_round_from_python_is_one_call(tmp_path: Path) -> None:
     import driftscope
 
@@ -332,6 +337,7 @@ def test_a_backfill_killed_at_any_step_leaves_whole_chunks(tmp_path: Path, step:
     assert all((out / c["path"]).is_file() for c in top["backfill"]["chunks"])
 
 
+@pytest.mark.slow  # a round with HTML and PNGs
 def test_a_feature_named_prediction_keeps_its_own_plot(cli: Any, tmp_path: Path) -> None:
     rng = np.random.default_rng(11)
 

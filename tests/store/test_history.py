@@ -169,6 +169,7 @@ CRASHING_WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # a writer subprocess, killed
 def test_a_writer_killed_mid_round_leaves_no_partial_run(tmp_path: Path) -> None:
     db = tmp_path / "h.db"
     marker = tmp_path / "half"
@@ -274,6 +275,7 @@ WRITER_PROCESS = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # two writer subprocesses
 def test_two_writer_processes_on_sqlite_both_land(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'h.db'}"
     HistoryStore(db).close()
