@@ -520,6 +520,7 @@ def test_ten_thousand_categories_are_compared_or_grouped(cli: Cli, tmp_path: Pat
     assert len(feature(grouped, "customer")["bins"]) <= 101
 
 
+@pytest.mark.slow  # 6 PNGs and two rounds (test_html checks the escaping on its own)
 def test_hostile_column_names(cli: Cli, hostile: tuple[Path, Path], tmp_path: Path) -> None:
     ref, cur = hostile
     out = tmp_path / "out"
