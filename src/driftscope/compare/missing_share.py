@@ -13,15 +13,11 @@ from driftscope.compare.registry import (
     MetricField,
     MetricInput,
     MetricValue,
+    corrected_or_own,
     extra,
     metric,
     value_or,
 )
-
-
-def reported_pvalue(v: MetricValue) -> float | None:
-    """``missing_pvalue``: the corrected p-value, else the test's own."""
-    return v.adjusted_pvalue if v.adjusted_pvalue is not None else v.pvalue
 
 
 @metric(
@@ -37,7 +33,7 @@ def reported_pvalue(v: MetricValue) -> float | None:
                     kind="share", reference="missing_share_reference"),
         MetricField("missing_pvalue", "Missing p-value",
                     "One-sided test that the missing share rose (Fisher), after the round's "
-                    "correction.", read=reported_pvalue, kind="pvalue", adjusted=True),
+                    "correction.", read=corrected_or_own, kind="pvalue", adjusted=True),
     ),
     headline="missing_share_current",
 )

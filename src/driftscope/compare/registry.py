@@ -114,6 +114,11 @@ def value_or(default: float) -> Reader:
     return read
 
 
+def corrected_or_own(v: MetricValue) -> float | None:
+    """A reader of the p-value after the round's correction, else the test's own."""
+    return v.adjusted_pvalue if v.adjusted_pvalue is not None else v.pvalue
+
+
 def pvalue_or(default: float | None) -> Reader:
     """A reader of the p-value, ``default`` when the metric gave none."""
 

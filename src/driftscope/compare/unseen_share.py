@@ -20,7 +20,14 @@ from __future__ import annotations
 
 from scipy import stats
 
-from driftscope.compare.registry import MetricField, MetricInput, MetricValue, metric, value_or
+from driftscope.compare.registry import (
+    MetricField,
+    MetricInput,
+    MetricValue,
+    corrected_or_own,
+    metric,
+    value_or,
+)
 from driftscope.profile.model import CategoricalProfile, NumericProfile
 
 
@@ -34,10 +41,6 @@ def singletons(inp: MetricInput) -> int:
     return 0
 
 
-def reported_pvalue(v: MetricValue) -> float | None:
-    """``unseen_pvalue``: the corrected p-value, else the test's own."""
-    return v.adjusted_pvalue if v.adjusted_pvalue is not None else v.pvalue
-
 
 @metric(
     "unseen_share",
@@ -49,7 +52,7 @@ def reported_pvalue(v: MetricValue) -> float | None:
                     "the reference never had.", read=value_or(0.0), kind="share"),
         MetricField("unseen_pvalue", "Unseen p-value",
                     "Binomial test of the unseen rows against the share a reference this size "
-                    "could have missed, after the round's correction.", read=reported_pvalue,
+                    "could have missed, after the round's correction.", read=corrected_or_own,
                     kind="pvalue", adjusted=True),
     ),
 )
