@@ -27,6 +27,9 @@ if sys.path[:1] != [SRC]:
     for name in [m for m in sys.modules if m == "driftscope" or m.startswith("driftscope.")]:
         del sys.modules[name]
 os.environ["PYTHONPATH"] = os.pathsep.join([SRC, *filter(None, [os.environ.get("PYTHONPATH")])])
+# Every report a test writes (in process or in a subprocess) is validated against the published
+# JSON Schema before it is written; users skip that cost (driftscope.outputs.writer).
+os.environ["DRIFTSCOPE_VALIDATE_REPORTS"] = "1"
 
 # Flags that keep a round to its JSON report: no PNG, no HTML, no history database.
 FAST = ("--plots", "none", "--no-html", "--no-history")

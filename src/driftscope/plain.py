@@ -27,13 +27,36 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, (tuple, list, dict)) and not value)
 
 
+_PLAIN_TYPES = (str, int, bool, type(None))
+_FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _fields(cls: type) -> tuple[tuple[str, bool], ...]:
+    """(name, omit when empty) of each field of dataclass ``cls``, computed once per class."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = tuple((f.name, bool(f.metadata.get("omit_when_empty")))
+                      for f in dataclasses.fields(cls))
+        _FIELDS[cls] = found
+    return found
+
+
 def to_plain(obj: Any) -> Any:
     """``obj`` as plain JSON-ready data (see the module docstring)."""
+    kind = type(obj)
+    if kind in _PLAIN_TYPES:
+        return obj
+    if kind is float:
+        return obj if math.isfinite(obj) else None
     if isinstance(obj, enum.Enum):
         return obj.value
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)
-                if not (f.metadata.get("omit_when_empty") and _empty(getattr(obj, f.name)))}
+        out = {}
+        for name, omit in _fields(kind):
+            value = getattr(obj, name)
+            if not (omit and _empty(value)):
+                out[name] = to_plain(value)
+        return out
     if isinstance(obj, dict):
         return {str(k): to_plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

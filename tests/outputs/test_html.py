@@ -425,3 +425,23 @@ def test_report_from_json_errors_name_the_file(
     assert str(source) in message and expected in message
     assert "\n" not in message
     assert not target.exists()
+
+
+def test_the_report_renders_without_a_template_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    import jinja2
+
+    from driftscope.outputs import html
+
+    assert isinstance(html._bytecode_cache(), jinja2.FileSystemBytecodeCache)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("no temp folder")
+
+    monkeypatch.setattr(jinja2, "FileSystemBytecodeCache", refuse)
+    html._environment.cache_clear()
+    try:
+        assert html._bytecode_cache() is None
+        page = html.render_html(make_result())
+        assert page.startswith("<!DOCTYPE html>")
+    finally:
+        html._environment.cache_clear()

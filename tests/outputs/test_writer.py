@@ -357,3 +357,22 @@ def test_a_feature_named_prediction_keeps_its_own_plot(cli: Any, tmp_path: Path)
     assert report["prediction"]["plot"] and feature_plot
     assert report["prediction"]["plot"] != feature_plot
     assert (out / feature_plot).is_file() and (out / report["prediction"]["plot"]).is_file()
+
+
+def test_reports_are_validated_before_writing_only_when_asked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    import jsonschema
+
+    from driftscope.outputs.writer import VALIDATE_ENV, write_outputs
+    from tests.factories import make_result
+
+    broken = dataclasses.replace(make_result(), reason=12345)  # the schema wants a string
+    monkeypatch.setenv(VALIDATE_ENV, "1")  # as the whole test suite runs
+    with pytest.raises(jsonschema.ValidationError):
+        write_outputs(broken, tmp_path / "checked")
+    assert not (tmp_path / "checked" / JSON_NAME).exists()
+    monkeypatch.delenv(VALIDATE_ENV)  # as users run: no schema check on the way out
+    written = write_outputs(broken, tmp_path / "unchecked")
+    assert json.loads(written.json.read_text())["reason"] == 12345

@@ -7,7 +7,6 @@ Bins empty on both sides are dropped; statistic and p-value equal
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from driftscope.compare.registry import (
     MetricField,
@@ -38,6 +37,7 @@ def chi2(inp: MetricInput) -> MetricValue:
     table = table[:, table.sum(axis=0) > 0]
     if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
         return MetricValue(value=0.0, pvalue=1.0, extra={"dof": 0})
+    from scipy import stats  # scipy.stats costs ~1.5 s to import: only when used
     res = stats.chi2_contingency(table, correction=False)
     return MetricValue(value=float(res.statistic), pvalue=float(res.pvalue),
                        extra={"dof": int(res.dof)})

@@ -7,7 +7,6 @@ JS(r, c) = sqrt((KL(r ‖ μ) + KL(c ‖ μ)) / 2), μ = (r + c) / 2; equal to
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import distance
 
 from driftscope.compare.registry import MetricField, MetricInput, MetricValue, metric, value_or
 
@@ -27,6 +26,7 @@ def jensen_shannon(inp: MetricInput) -> MetricValue:
     c = inp.bins.current_shares
     if r.sum() == 0 or c.sum() == 0:
         return MetricValue(value=0.0 if r.sum() == c.sum() else 1.0)
+    from scipy.spatial import distance  # scipy imports cost seconds: only when used
     value = float(distance.jensenshannon(r, c, base=2))
     if not np.isfinite(value):  # rounding can make the divergence a hair below 0
         value = 0.0

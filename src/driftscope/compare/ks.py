@@ -15,7 +15,6 @@ import warnings
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 from driftscope.compare.registry import MetricField, MetricInput, MetricValue, metric, pvalue_or
 from driftscope.profile.model import NumericProfile
@@ -69,6 +68,8 @@ def ks_statistic_sorted(a: NDArray[np.float64], b: NDArray[np.float64]) -> float
 
 def ks_2samp_sorted(a: NDArray[np.float64], b: NDArray[np.float64]) -> tuple[float, float]:
     """Statistic and p-value equal to ``scipy.stats.ks_2samp(a, b)`` for sorted inputs."""
+    from scipy import stats  # scipy.stats costs ~1.5 s to import: only when used
+
     n1, n2 = a.shape[0], b.shape[0]
     if max(n1, n2) <= SCIPY_MAX_AUTO_N:
         with warnings.catch_warnings():  # scipy's own fallback to "asymp" is part of "auto"
@@ -137,5 +138,6 @@ def _approximate(ref: NumericProfile, cur: NumericProfile) -> MetricValue:
     m, n = sorted([float(n1), float(n2)], reverse=True)
     # the p-value of the smallest statistic the sketches allow: on huge samples the sketch's
     # own error would otherwise read as significant drift (identical data, p ≈ 0)
+    from scipy import stats  # scipy.stats costs ~1.5 s to import: only when used
     p = float(np.clip(stats.kstwo.sf(max(d - bound, 0.0), np.round(m * n / (m + n))), 0, 1))
     return MetricValue(value=d, pvalue=p, extra={"approximate": True, "error_bound": bound})

@@ -7,8 +7,6 @@ current missing share at least this high if both sides shared one missing rate.
 
 from __future__ import annotations
 
-from scipy import stats
-
 from driftscope.compare.registry import (
     MetricField,
     MetricInput,
@@ -45,5 +43,6 @@ def missing_share(inp: MetricInput) -> MetricValue:
         p = 1.0
     else:
         table = [[cur.missing, cur.rows - cur.missing], [ref.missing, ref.rows - ref.missing]]
+        from scipy import stats  # scipy.stats costs ~1.5 s to import: only when used
         p = float(stats.fisher_exact(table, alternative="greater").pvalue)
     return MetricValue(value=c_share, pvalue=p, extra={"reference": r_share})

@@ -18,8 +18,6 @@ of k unseen rows out of m current rows against p₀ = min(1, max(3, N₁ + 2.33�
 
 from __future__ import annotations
 
-from scipy import stats
-
 from driftscope.compare.registry import (
     MetricField,
     MetricInput,
@@ -66,5 +64,6 @@ def unseen_share(inp: MetricInput) -> MetricValue:
     n1 = float(singletons(inp))
     # N1 is itself random: take its upper 99 % bound (Poisson, normal approximation)
     p0 = min(1.0, max(3.0, n1 + 2.33 * n1 ** 0.5) / n) if n else 1.0
+    from scipy import stats  # scipy.stats costs ~1.5 s to import: only when used
     p = float(stats.binom.sf(k - 1, m, p0)) if p0 < 1 else 1.0
     return MetricValue(value=share, pvalue=p, extra={"unseen_rows": k, "missable_share": p0})
