@@ -151,17 +151,11 @@ def write_column(
     origin, column = item
     metrics = column.metrics
     conn.execute(
-        insert(tables["columns"]).values(
-            run_seq=seq,
-            position=position,
-            name=column.name,
-            origin=origin,
-            type=column.type,
-            status=Severity(column.status).value,
-            reason=column.reason,
-            plot=column.plot,
-            **{name: num(metrics.get(name)) for name in METRIC_FIELDS},
-        )
+        insert(tables["columns"]),
+        [{"run_seq": seq, "position": position, "name": column.name, "origin": origin,
+          "type": column.type, "status": Severity(column.status).value,
+          "reason": column.reason, "plot": column.plot,
+          **{name: num(metrics.get(name)) for name in METRIC_FIELDS}}],
     )
     extras = extra_metrics(metrics)
     if extras:
@@ -193,13 +187,34 @@ def write_column(
         )
 
 
+class _Batched:
+    """Collects the rows :func:`write_column` inserts, per statement, and inserts each
+    statement's rows in one ``executemany`` (in the order the statements first came): one
+    round's columns, metrics and bins in three round trips instead of one or more per
+    column."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.pending: dict[Any, tuple[Any, list[dict[str, Any]]]] = {}
+
+    def execute(self, statement: Any, rows: list[dict[str, Any]]) -> None:
+        self.pending.setdefault(statement.table, (statement, []))[1].extend(rows)
+
+    def flush(self) -> None:
+        for statement, rows in self.pending.values():
+            self.conn.execute(statement, rows)
+        self.pending.clear()
+
+
 def write_round(conn: Any, seq: int, result: RunResult) -> None:
     """Insert the columns, bins and performance of a round below its runs row ``seq``."""
     from sqlalchemy import insert
 
     t = tables()
+    batch = _Batched(conn)
     for position, item in enumerate(columns_of(result)):
-        write_column(conn, t, seq, position, item)  # looked up here: tests replace it
+        write_column(batch, t, seq, position, item)  # looked up here: tests replace it
+    batch.flush()
     if result.performance is not None and result.performance.metrics:
         conn.execute(
             insert(t["performance"]),
