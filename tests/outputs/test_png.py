@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import struct
 import subprocess
 import sys
@@ -193,3 +194,44 @@ def test_fifty_plots_are_all_written(tmp_path: Path) -> None:
     ]
     written = write_plots(make_result(features, with_model=False), tmp_path)
     assert len(written) == 50 and len(list(tmp_path.glob("*.png"))) == 50
+
+
+@pytest.mark.slow  # 18 PNGs, twice
+def test_plots_drawn_by_several_processes_are_the_bytes_one_process_draws(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from driftscope.outputs import png
+
+    features = [make_feature(f"feature_{i:02d}", Severity.WARNING, psi=0.2, shift=0.1 * i,
+                             type_="categorical" if i % 4 == 0 else "numerical")
+                for i in range(18)]
+    result = make_result(features, with_model=False)
+    if sys.platform.startswith("linux"):
+        assert png.plot_workers(17) == min(len(os.sched_getaffinity(0)), 4, 5)
+    assert png.plot_workers(png.PLOTS_PER_WORKER - 1) == 1  # too few to fork for
+    monkeypatch.setattr(png, "plot_workers", lambda plots: 3)  # whatever this machine has
+    parallel = write_plots(result, tmp_path / "parallel")
+    monkeypatch.setattr(png, "plot_workers", lambda plots: 1)
+    serial = write_plots(result, tmp_path / "serial")
+    assert parallel == serial and len(serial) == 18
+    for name in serial.values():
+        assert (tmp_path / "parallel" / name).read_bytes() == (tmp_path / "serial" / name
+                                                               ).read_bytes()
+
+
+@pytest.mark.slow  # 4 PNGs
+def test_an_error_in_a_drawing_process_reaches_the_caller(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from driftscope.outputs import png
+
+    features = [make_feature(f"f{i}", Severity.WARNING, psi=0.2) for i in range(4)]
+    monkeypatch.setattr(png, "plot_workers", lambda plots: 2)
+    parent, real = os.getpid(), png.write_bytes
+
+    def refuse(path: Path, data: bytes) -> None:
+        if os.getpid() != parent:  # only the forked drawing process fails
+            raise OSError(f"disk full writing {path.name}")
+        real(path, data)
+
+    monkeypatch.setattr(png, "write_bytes", refuse)
+    with pytest.raises(OSError, match="disk full"):
+        write_plots(make_result(features, with_model=False), tmp_path)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -103,12 +104,47 @@ def write_plots(
             )
     folder = Path(images_dir)
     folder.mkdir(parents=True, exist_ok=True)
+    jobs = [(folder / filenames[key], columns[key]) for key in chosen]
     painter = _Painter()
-    written: dict[str, str] = {}
-    for key in chosen:
-        write_bytes(folder / filenames[key], painter.png(columns[key]))
-        written[key] = filenames[key]
-    return written
+    # the first plot here: it pays matplotlib's imports and font cache before any fork
+    _draw(jobs[:1], painter)
+    rest = jobs[1:]
+    workers = plot_workers(len(rest))
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        shares = [rest[i::workers] for i in range(workers)]
+        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork")
+                                 ) as pool:
+            others = [pool.submit(_draw, share) for share in shares[1:]]
+            _draw(shares[0], painter)  # this process draws its share meanwhile
+            for done in others:
+                done.result()
+    else:
+        _draw(rest, painter)
+    return {key: filenames[key] for key in chosen}
+
+
+PLOTS_PER_WORKER = 3
+"""A process draws at least this many plots: fewer do not repay forking it."""
+
+
+def plot_workers(plots: int) -> int:
+    """How many processes draw ``plots`` plots: one per available CPU, at most 4, at least
+    :data:`PLOTS_PER_WORKER` plots each; always 1 where ``fork`` is not the safe default
+    (only Linux forks here: macOS system libraries do not survive it)."""
+    if not sys.platform.startswith("linux"):
+        return 1
+    cpus = len(os.sched_getaffinity(0))
+    return max(1, min(cpus, 4, plots // PLOTS_PER_WORKER))
+
+
+def _draw(jobs: list[tuple[Path, FeatureResult]], painter: _Painter | None = None) -> None:
+    """Draw and write ``jobs`` (file, column) in order; a worker process brings no painter."""
+    painter = painter or _Painter()
+    for path, column in jobs:
+        write_bytes(path, painter.png(column))
 
 
 # -- drawing ------------------------------------------------------------------------------
