@@ -208,3 +208,54 @@ def test_a_corrupted_value_page_is_caught_by_its_checksum(cli, data, tmp_path):
     values.write_bytes(bytes(raw))
     with pytest.raises(BaselineError, match="corrupt baseline"):
         load_baseline(tmp_path / "bl")
+
+
+def _sketch_only(bl):
+    """``bl`` as a backend that keeps no values (spark) would build it: each numerical column
+    profiled with quantile sketches by the streaming backend's approximate mode."""
+    import dataclasses
+
+    import pyarrow as pa
+
+    from driftscope.backends import ProfileSettings
+    from driftscope.backends.streaming import StreamingBackend
+    from driftscope.inputs.batches import TableSource
+
+    pytest.importorskip("datasketches")
+    table = pa.Table.from_pandas(pd.read_parquet(tmp_ref := bl.source), preserve_index=False)
+    specs = [s for s, p in bl.columns if s.type == "numerical"]
+    sketched = StreamingBackend().profile(TableSource(table, tmp_ref), specs, None,
+                                          ProfileSettings(ks="approximate")).columns
+    columns = tuple((s, sketched[s.name] if s.type == "numerical" else p) for s, p in bl.columns)
+    return dataclasses.replace(bl, columns=columns)
+
+
+def test_a_baseline_without_values_keeps_its_sketches(tmp_path):
+    ref, cur = _data(tmp_path)
+    bl = _sketch_only(driftscope.build_baseline(ref))
+    driftscope.save_baseline(bl, tmp_path / "bl")
+    assert not any((tmp_path / "bl" / "values").iterdir())  # no values: nothing to save
+    loaded = driftscope.load_baseline(tmp_path / "bl")
+    for (spec, before), (_, after) in zip(bl.columns, loaded.columns):
+        if spec.type == "numerical":
+            assert not after.has_values and after.sketch is not None
+            assert after.sketch.sketch.serialize() == before.sketch.sketch.serialize()
+            assert (after.sketch.below, after.sketch.above) == (before.sketch.below,
+                                                                before.sketch.above)
+            np.testing.assert_array_equal(after.quantiles, before.quantiles)
+            assert (after.distinct, after.whole) == (before.distinct, before.whole)
+    direct = driftscope.run(current=cur, baseline=bl)
+    via = driftscope.run(current=cur, baseline=tmp_path / "bl")
+    assert via.feature("income").metrics.ks_statistic is not None  # KS from the sketch
+    assert _strip(via.to_dict()) == _strip(direct.to_dict())
+
+
+def test_a_damaged_sketch_is_a_corrupt_baseline(tmp_path):
+    ref, _ = _data(tmp_path)
+    driftscope.save_baseline(_sketch_only(driftscope.build_baseline(ref)), tmp_path / "bl")
+    manifest = tmp_path / "bl" / "manifest.json"
+    m = json.loads(manifest.read_text())
+    m["columns"][0]["sketch"]["kll"] = "bm90IGEgc2tldGNo"  # "not a sketch"
+    manifest.write_text(json.dumps(m))
+    with pytest.raises(BaselineError, match="income.*damaged|damaged.*income"):
+        driftscope.load_baseline(tmp_path / "bl")

@@ -7,12 +7,17 @@ On disk a baseline is a folder of plain data, no pickle::
       values/00000.parquet   sorted non-missing values of numerical column 0 (for exact KS)
       ...
 
+A backend that never holds a column's values (``spark``) leaves its values file out; the
+manifest then keeps the column's KLL quantile sketch (base64), its exact percentiles, distinct
+count and wholeness, so later rounds still get an approximate KS with its stated bound.
+
 Loading checks the format version and every file; a baseline gives the same numbers as a round
 from the raw reference because it holds the very profiles that round would compute.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import json
 import os
@@ -84,6 +89,12 @@ def _profile_to_dict(spec: ColumnSpec, prof: ColumnProfile, values_file: str | N
         )
         if prof.beyond_float:  # integers beyond ±2^53, profiled as floats
             d["beyond_float"] = prof.beyond_float
+        if values_file is None and prof.sketch is not None:  # a backend that kept no values
+            d["sketch"] = {"kll": base64.b64encode(prof.sketch.sketch.serialize()).decode(),
+                           "below": prof.sketch.below, "above": prof.sketch.above}
+            d.update(quantiles=None if prof.quantiles is None else
+                     [float(q) for q in prof.quantiles],
+                     distinct=prof.distinct, whole=prof.whole)
     else:
         d["categories"] = [[k, v] for k, v in prof.counts.items()]
     return d
@@ -280,6 +291,26 @@ def _values_reader(vpath: Path, count: int) -> Any:
     return read
 
 
+def _sketched(c: dict[str, Any]) -> dict[str, Any]:
+    """The quantile sketch, percentiles, distinct count and wholeness of a numerical column
+    saved without its values (a backend that never holds them, e.g. spark); {} otherwise."""
+    saved = c.get("sketch")
+    if not saved:
+        return {}
+    from driftscope.backends.sketch import QuantileSketch, _kll
+
+    try:
+        kll = _kll().deserialize(base64.b64decode(saved["kll"], validate=True))
+    except (ValueError, RuntimeError) as err:
+        raise ValueError(f"the quantile sketch of column {c['name']!r} is damaged ({err})"
+                         ) from None
+    quantiles = c.get("quantiles")
+    return {"sketch": QuantileSketch(kll, int(saved["below"]), int(saved["above"])),
+            "quantiles": None if quantiles is None else np.asarray(quantiles, dtype=np.float64),
+            "distinct": None if c.get("distinct") is None else int(c["distinct"]),
+            "whole": c.get("whole")}
+
+
 def load_baseline(path: str | os.PathLike[str]) -> Baseline:
     """Read a baseline folder written by :func:`save_baseline`."""
     folder = Path(path)
@@ -347,6 +378,7 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
                     sorted_values=values,
                     values_source=None if values is not None else reader,
                     beyond_float=int(c.get("beyond_float", 0)),
+                    **_sketched(c),
                 )
             else:
                 prof = CategoricalProfile(
