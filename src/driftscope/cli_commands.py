@@ -19,7 +19,7 @@ def cmd_baseline(ns: argparse.Namespace) -> int:
 
     cfg = load_config(ns.config, overrides(ns))
     if cfg.reference is None:
-        raise UsageError("driftscope baseline: --reference is required")
+        raise UsageError("driftscope baseline: --reference (or --reference-sql) is required")
     check_baseline_target(ns.out)  # refuse before the work, not after it
     monitor = Monitor(cfg)  # its progress display is the one cfg.progress asks for
     bl = monitor.baseline

@@ -21,6 +21,15 @@ class _Parser(argparse.ArgumentParser):
 def _add_round_args(p: argparse.ArgumentParser, policy: bool = True) -> None:
     """Flags shared by ``run`` and ``baseline``; ``policy`` adds those only a round uses."""
     p.add_argument("--reference", help="reference (training) data: CSV, Parquet or a folder")
+    p.add_argument("--reference-sql", dest="reference_sql", metavar="QUERY",
+                   help="reference data from this SQL query (with --sql-url or --sql-url-env)")
+    url = p.add_mutually_exclusive_group()
+    url.add_argument("--sql-url", dest="sql_url", metavar="URL", help="database the "
+                     "--reference-sql / --current-sql query reads: postgresql://…, "
+                     "sqlite:///path or a SQLAlchemy URL")
+    url.add_argument("--sql-url-env", dest="sql_url_env", metavar="NAME", help="environment "
+                     "variable holding that database URL (keeps the password out of the "
+                     "shell history)")
     p.add_argument("--config", help="monitoring.yaml; flags win over its values")
     p.add_argument("--model", help="fitted model (.joblib/.pkl/.skops); loading runs its code")
     p.add_argument("--metadata", help="model metadata (JSON or YAML)")
@@ -43,8 +52,11 @@ def _add_round_args(p: argparse.ArgumentParser, policy: bool = True) -> None:
                        help="Kolmogorov-Smirnov from the sorted values (exact, default) or, "
                        "with --backend streaming, from quantile sketches (approximate)")
     p.add_argument("--workers", type=int, help="threads used for profiling (default: CPUs)")
-    p.add_argument("--backend", help="how the data is profiled: local (in memory, default) or "
-                   "streaming (files read by batch, bounded memory)")
+    p.add_argument("--backend", help="how the data is profiled: local (in memory, default), "
+                   "streaming (files read by batch, bounded memory) or spark (on Spark)")
+    p.add_argument("--spark-master", dest="spark_master", metavar="URL",
+                   help="with --backend spark: Spark's master URL (local[*], "
+                   "spark://host:7077, yarn; default: the active session, else local[*])")
     prog = p.add_mutually_exclusive_group()
     prog.add_argument("--progress", dest="progress", action="store_const", const="always",
                       help="always show progress")
@@ -63,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one monitoring round")
     _add_round_args(run)
     run.add_argument("--current", help="current (production) data: CSV, Parquet or a folder")
+    run.add_argument("--current-sql", dest="current_sql", metavar="QUERY",
+                     help="current data from this SQL query (with --sql-url or --sql-url-env)")
     run.add_argument("--baseline", help="saved baseline folder instead of --reference")
     run.add_argument("--out", help="output folder (default assets)")
     run.add_argument("--fail-on", dest="fail_on", choices=["warning", "critical"],
@@ -123,11 +137,35 @@ def build_parser() -> argparse.ArgumentParser:
 ROUND_KEYS = ("reference", "model", "metadata", "target", "positive_class",
               "feature_engineering", "proba_column", "prediction_column", "timestamp_column",
               "categorical", "ignore", "significance", "seed", "workers", "progress",
-              "backend", "ks")
+              "backend", "ks", "spark_master")
 """The settings of ``run`` and ``baseline`` that :func:`_add_round_args` gives a flag."""
 
 
 def overrides(ns: argparse.Namespace, extra: Sequence[str] = ()) -> dict[str, Any]:
     """The settings given as flags (those not given are left to the config file and the
     defaults): the round's flags plus ``extra``."""
-    return {k: getattr(ns, k) for k in (*ROUND_KEYS, *extra) if getattr(ns, k, None) is not None}
+    out = {k: getattr(ns, k) for k in (*ROUND_KEYS, *extra) if getattr(ns, k, None) is not None}
+    return {**out, **_sql_flags(ns)}
+
+
+def _sql_flags(ns: argparse.Namespace) -> dict[str, Any]:
+    """``--reference-sql`` / ``--current-sql`` with their database, as the config's
+    ``{sql, url | url_env}`` mappings; the URL flags go with a query flag."""
+    url = {"url": ns.sql_url} if getattr(ns, "sql_url", None) is not None else (
+        {"url_env": ns.sql_url_env} if getattr(ns, "sql_url_env", None) is not None else None)
+    out: dict[str, Any] = {}
+    for side in ("reference", "current"):
+        query = getattr(ns, f"{side}_sql", None)
+        if query is None:
+            continue
+        if getattr(ns, side, None) is not None:
+            raise UsageError(f"--{side} and --{side}-sql are both given; choose one")
+        if url is None:
+            raise UsageError(f"--{side}-sql needs the database: add --sql-url URL or "
+                             "--sql-url-env NAME")
+        out[side] = {"sql": query, **url}
+    if url is not None and not out:
+        flag = "--sql-url" if "url" in url else "--sql-url-env"
+        raise UsageError(f"{flag} is given without a query; add --current-sql or "
+                         "--reference-sql (a query in the config names its own url)")
+    return out

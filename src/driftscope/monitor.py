@@ -126,7 +126,9 @@ def run(
     ----------
     reference, current
         Paths (CSV, Parquet, a folder of them) or pandas / polars / pyarrow tables. ``reference``
-        may be omitted when ``baseline`` is given.
+        may be omitted when ``baseline`` is given. With ``backend="spark"``: Spark DataFrames
+        too, or ``"table:db.name"``, profiled on the cluster (see
+        :mod:`driftscope.backends.spark`).
     config
         A :class:`MonitoringConfig`, a mapping of its fields, or the path of a YAML file.
     baseline

@@ -14,6 +14,11 @@ Parquet files) × ``ks: exact`` and ``ks: approximate``:
 (c) the merge of the profiles of two parts is the profile of their union;
 (d) identical samples show no drift in any registered metric;
 (e) the exact KS equals scipy's; the approximate KS is within its stated error bound of it.
+
+The ``spark`` backend (run on ``local[2]``, marked ``spark`` and ``slow``) never holds the
+sorted values, so ``ks`` does not change what it computes: it is checked in one ks mode, with
+the exact bins, counts, percentiles and distinct counts of (a) and (b), moments equal up to
+the rounding of merging partitions, and its KS (always from sketches) within the stated bound.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +61,29 @@ from driftscope.profile.spec import ColumnSpec
 
 BACKENDS = backend_names()
 KS_MODES = ("exact", "approximate")
+SPARK = "spark"
+SPARK_MARKS = (pytest.mark.spark, pytest.mark.slow,
+               pytest.mark.skipif(find_spec("pyspark") is None,
+                                  reason="needs pyspark: pip install 'driftscope[spark]'"))
+
+
+def marks_for(*backends: str) -> tuple[Any, ...]:
+    return SPARK_MARKS if SPARK in backends else ()
+
+
+def backend_params(exclude: tuple[str, ...] = ()) -> list[Any]:
+    return [pytest.param(b, marks=marks_for(b), id=b) for b in BACKENDS if b not in exclude]
+
+
+def modes_of(backend: str) -> tuple[str, ...]:
+    """The ks modes a backend is checked in: Spark computes the same in both."""
+    return KS_MODES[:1] if backend == SPARK else KS_MODES
+
+
+def cases(kinds: tuple[str, ...]) -> list[Any]:
+    """(backend, source kind, ks mode) combinations, Spark's marked."""
+    return [pytest.param(b, kind, ks, marks=marks_for(b), id=f"{b}-{kind}-{ks}")
+            for b in BACKENDS for kind in kinds for ks in modes_of(b)]
 SOURCES = ("table", "parquet", "csv", "folder")
 BATCH_ROWS = 250
 SPLIT = 2400
@@ -156,6 +185,10 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> Sources:
 
 def profile(backend: str, source: BatchSource, reference: DatasetProfile | None = None,
             ks: str = "exact", specs: tuple[ColumnSpec, ...] = SPECS) -> DatasetProfile:
+    if backend == SPARK:  # one session for the whole test run (started once, reused)
+        from driftscope.backends.spark_session import spark_session
+
+        spark_session("local[2]")
     return get_backend(backend).profile(
         source, specs, None if reference is None else reference.columns,
         ProfileSettings(ks=ks))  # type: ignore[arg-type]
@@ -258,9 +291,7 @@ def test_the_sources_hold_the_same_rows(sources: Sources) -> None:
             assert got.to_pylist() == want.to_pylist(), (kind, name)
 
 
-@pytest.mark.parametrize("ks", KS_MODES)
-@pytest.mark.parametrize("kind", SOURCES)
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(("backend", "kind", "ks"), cases(SOURCES))
 def test_the_reference_side_profiles_like_the_local_backend(
         sources: Sources, backend: str, kind: str, ks: str) -> None:
     got = profile(backend, sources.get(kind), None, ks)
@@ -274,6 +305,15 @@ def test_the_reference_side_profiles_like_the_local_backend(
             (want.missing, want.count, want.beyond_float), name
         values = want.load_values()
         assert values is not None
+        if backend == SPARK:  # exact bins, counts and percentiles; a sketch, not the values
+            assert have.binning == want.binning, name
+            assert np.array_equal(have.counts, want.counts), name
+            assert_same_or_none(have.quantiles, want.quantiles)
+            assert (have.distinct, have.whole) == (want.distinct, want.whole), name
+            assert_moments_close(have.moments, want.moments, squares_of(TABLE, name))
+            assert not have.has_values
+            assert have.sketch is not None or have.count == 0
+            continue
         if ks == "exact":  # a column at a time: every number is the local backend's
             assert have.binning == want.binning, name
             assert np.array_equal(have.counts, want.counts), name
@@ -315,7 +355,7 @@ def test_the_data_covers_the_cases() -> None:
         assert categorical(cols[name]).missing > 0
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", backend_params())
 def test_every_column_is_reported_done_once(backend: str) -> None:
     done: list[str] = []
     for ks in KS_MODES:
@@ -326,9 +366,7 @@ def test_every_column_is_reported_done_once(backend: str) -> None:
 
 
 @pytest.mark.parametrize("only", ["numerical", "categorical", "none"])
-@pytest.mark.parametrize("kind", ["table", "parquet"])
-@pytest.mark.parametrize("ks", KS_MODES)
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(("backend", "kind", "ks"), cases(("table", "parquet")))
 def test_the_row_count_does_not_depend_on_the_columns(sources: Sources, backend: str,
                                                       ks: str, kind: str, only: str) -> None:
     specs = tuple(s for s in SPECS if s.type == only)
@@ -339,9 +377,7 @@ def test_the_row_count_does_not_depend_on_the_columns(sources: Sources, backend:
 # --- (b) the current side, under the reference's bins ---------------------------------------
 
 
-@pytest.mark.parametrize("ks", KS_MODES)
-@pytest.mark.parametrize("kind", SOURCES)
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(("backend", "kind", "ks"), cases(SOURCES))
 def test_the_current_side_counts_like_the_local_backend(
         sources: Sources, backend: str, kind: str, ks: str) -> None:
     got = profile(backend, sources.get(kind), LOCAL_OTHER, ks)
@@ -354,7 +390,11 @@ def test_the_current_side_counts_like_the_local_backend(
         assert np.array_equal(have.counts, want.counts), name
         assert (have.missing, have.count, have.beyond_float) == \
             (want.missing, want.count, want.beyond_float), name
-        if ks == "exact":
+        if backend == SPARK:
+            assert_same_or_none(have.quantiles, want.quantiles)
+            assert_moments_close(have.moments, want.moments, squares_of(TABLE, name))
+            assert have.sketch is not None or have.count == 0
+        elif ks == "exact":
             assert have.moments == want.moments, name
             assert_same_or_none(have.quantiles, want.quantiles)
             assert_same_or_none(have.load_values(), want.load_values())
@@ -375,9 +415,7 @@ def test_the_current_data_falls_in_every_kind_of_bin() -> None:
 # --- (c) merge ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("ks", KS_MODES)
-@pytest.mark.parametrize("kind", SOURCES)
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(("backend", "kind", "ks"), cases(SOURCES))
 def test_the_merge_of_two_parts_is_the_profile_of_their_union(
         sources: Sources, backend: str, kind: str, ks: str) -> None:
     part_a = profile(backend, sources.get(kind, "a"), LOCAL_OTHER, ks)
@@ -467,9 +505,7 @@ def assert_no_drift(reference: DatasetProfile, current: DatasetProfile) -> None:
                 raise AssertionError(f"{spec.name}: {metric}: {value}") from err
 
 
-@pytest.mark.parametrize("ks", KS_MODES)
-@pytest.mark.parametrize("kind", SOURCES)
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(("backend", "kind", "ks"), cases(SOURCES))
 def test_identical_samples_show_no_drift(sources: Sources, backend: str, kind: str,
                                          ks: str) -> None:
     source = sources.get(kind)
@@ -477,8 +513,12 @@ def test_identical_samples_show_no_drift(sources: Sources, backend: str, kind: s
     assert_no_drift(reference, profile(backend, source, reference, ks))
 
 
-@pytest.mark.parametrize(("ref_side", "cur_side"), list(itertools.product(
-    itertools.product(BACKENDS, KS_MODES), repeat=2)), ids=lambda side: "-".join(side))
+SIDES = [(b, ks) for b in BACKENDS for ks in modes_of(b)]
+
+
+@pytest.mark.parametrize(("ref_side", "cur_side"), [
+    pytest.param(r, c, marks=marks_for(r[0], c[0]), id=f"{'-'.join(r)}-{'-'.join(c)}")
+    for r, c in itertools.product(SIDES, repeat=2)])
 def test_identical_samples_show_no_drift_across_backends(
         ref_side: tuple[str, str], cur_side: tuple[str, str]) -> None:
     """A baseline profiled by one backend, the current data by another."""
@@ -554,7 +594,7 @@ def _scipy(kind: str) -> Any:
 
 
 @pytest.mark.parametrize("kind", DISTRIBUTIONS)
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", backend_params(exclude=(SPARK,)))  # Spark: sketches only
 def test_the_exact_ks_equals_scipy(ks_files: dict[str, tuple[Path, Path]], backend: str,
                                    kind: str) -> None:
     got = _ks(ks_files[kind], (backend, "exact"), (backend, "exact"))
@@ -565,7 +605,7 @@ def test_the_exact_ks_equals_scipy(ks_files: dict[str, tuple[Path, Path]], backe
 
 
 @pytest.mark.parametrize("kind", DISTRIBUTIONS)
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", backend_params())
 def test_the_approximate_ks_is_within_its_error_bound_of_scipy(
         ks_files: dict[str, tuple[Path, Path]], backend: str, kind: str) -> None:
     got = _ks(ks_files[kind], (backend, "approximate"), (backend, "approximate"))
@@ -582,7 +622,8 @@ def test_the_approximate_ks_is_within_its_error_bound_of_scipy(
 def _mixed_cases(kinds: tuple[str, ...]) -> list[Any]:
     """An exact side (the local backend, sorted values) against a side profiled with
     ``ks: approximate`` by each backend, in both directions."""
-    return [pytest.param(kind, backend, direction, id=f"{kind}-{backend}-{direction}")
+    return [pytest.param(kind, backend, direction, id=f"{kind}-{backend}-{direction}",
+                         marks=marks_for(backend))
             for kind in kinds for backend in BACKENDS
             for direction in ("exact-baseline", "sketched-baseline")]
 

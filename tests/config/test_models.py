@@ -55,6 +55,7 @@ FIELD_TESTS = {
     "backend": "test_streaming_gives_the_local_report_to_the_last_digit",
     "ks": "test_approximate_ks_states_its_error_bound_and_keeps_every_count",
     "batch_rows": "test_batch_rows_sets_the_batches_the_streaming_backend_reads",
+    "spark_master": "test_spark_master_chooses_the_session",
     "trend": "test_trend_over_chunked_rounds",
     "plot_features": "test_plot_features_on_request",
     "max_categories": "test_max_categories_and_identifiers_keep_long_tails_honest",
@@ -66,6 +67,10 @@ FLAG_TESTS = {
     "run": {
         "--reference": "test_reference_and_current_in_any_format",
         "--current": "test_reference_and_current_in_any_format",
+        "--current-sql": "test_sql_flags_equal_the_config_and_change_the_report",
+        "--reference-sql": "test_sql_flags_equal_the_config_and_change_the_report",
+        "--sql-url": "test_sql_flags_equal_the_config_and_change_the_report",
+        "--sql-url-env": "test_url_from_the_environment_and_the_source_recorded",
         "--config": "test_flags_win_over_yaml",
         "--model": "test_performance_thresholds",
         "--metadata": "test_performance_thresholds",
@@ -82,6 +87,7 @@ FLAG_TESTS = {
         "--workers": "test_workers",
         "--backend": "test_backend_and_ks_flags_reach_the_round",
         "--ks": "test_backend_and_ks_flags_reach_the_round",
+        "--spark-master": "test_spark_master_chooses_the_session",
         "--progress": "test_progress",
         "--no-progress": "test_progress",
         "--baseline": "test_baseline_then_run_equals_a_raw_run",
@@ -100,6 +106,9 @@ FLAG_TESTS = {
     },
     "baseline": {
         "--reference": "test_baseline_flags",
+        "--reference-sql": "test_a_baseline_from_a_query_then_a_round_on_a_query",
+        "--sql-url": "test_a_baseline_from_a_query_then_a_round_on_a_query",
+        "--sql-url-env": "test_a_baseline_from_a_query_then_a_round_on_a_query",
         "--config": "test_baseline_flags",
         "--model": "test_baseline_model_metadata_positive_class_and_feature_engineering",
         "--metadata": "test_baseline_model_metadata_positive_class_and_feature_engineering",
@@ -113,6 +122,7 @@ FLAG_TESTS = {
         "--categorical": "test_baseline_flags",
         "--ignore": "test_baseline_flags",
         "--backend": "test_a_baseline_built_with_the_streaming_backend_is_the_local_one",
+        "--spark-master": "test_a_baseline_built_on_spark_measures_like_a_local_one",
         "--workers": "test_workers",
         "--progress": "test_progress_of_the_baseline_command",
         "--no-progress": "test_progress_of_the_baseline_command",
@@ -142,10 +152,13 @@ def test_every_nested_field_named_has_an_effect_test() -> None:
 
 
 def _test_names() -> set[str]:
+    import tests.backends.test_spark_round as spark
     import tests.engine.test_streaming_round as streaming
+    import tests.inputs.test_sql as sql
     import tests.test_cli as module
 
-    return {n for m in (module, streaming) for n in dir(m) if n.startswith("test_")}
+    return {n for m in (module, streaming, sql, spark) for n in dir(m)
+            if n.startswith("test_")}
 
 
 def test_every_field_has_an_effect_test() -> None:

@@ -15,6 +15,8 @@ from pydantic import (
     model_validator,
 )
 
+from driftscope.config.sources import SqlInput
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -114,8 +116,10 @@ class MonitoringConfig(_Frozen):
     """Everything a round needs to know. Built from YAML, flags and keyword arguments."""
 
     # inputs
-    reference: str | None = None
-    current: str | None = None
+    reference: str | SqlInput | None = Field(
+        None, description="reference data: a path, or {sql|table, url|url_env}")
+    current: str | SqlInput | None = Field(
+        None, description="current data: a path, or {sql|table, url|url_env}")
     baseline: str | None = None
     model: str | None = None
     metadata: str | None = None
@@ -192,14 +196,25 @@ class MonitoringConfig(_Frozen):
 
     # engine
     backend: str = Field("local", description="how the data is profiled: 'local' (the whole "
-                         "table in memory) or 'streaming' (files read by batch, one column in "
-                         "memory at most)")
+                         "table in memory), 'streaming' (files read by batch, one column in "
+                         "memory at most) or 'spark' (on a Spark cluster; pip install "
+                         "'driftscope[spark]')")
     ks: Literal["exact", "approximate"] = Field(
         "exact", description="Kolmogorov-Smirnov from the sorted values ('exact'), or, with "
         "the streaming backend, from quantile sketches ('approximate': no column is ever held; "
         "the report states the error bound)")
     batch_rows: int = Field(262_144, ge=1_000, le=50_000_000,
                             description="rows per batch the streaming backend reads")
+    spark_master: str | None = Field(
+        None, description="with backend: spark, where Spark runs: a master URL (local[*], "
+        "spark://host:7077, yarn); default: the active session (spark-submit), else local[*]")
+
+    @field_validator("reference", "current", mode="before")
+    @classmethod
+    def _path_or_sql(cls, v: Any) -> Any:
+        from driftscope.config.sources import sql_input_or_path
+
+        return sql_input_or_path(v)
 
     @field_validator("positive_class", mode="before")
     @classmethod

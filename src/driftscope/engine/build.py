@@ -41,8 +41,18 @@ def build_baseline(
     cfg = config or MonitoringConfig()
     art = artifacts or Artifacts.load(cfg)
     prog = progress or Progress(enabled=False)
-    table, source = to_arrow(reference, "reference")
     target = art.target(cfg)
+    spark_ref = None
+    from driftscope.inputs.spark_source import open_spark_side, reference_table, wants_spark
+
+    if wants_spark(reference, cfg):  # a Spark DataFrame, a table:name, or backend: spark
+        spark_ref = open_spark_side(reference, cfg, "reference")
+    if spark_ref is not None:  # profiled on Spark; rows on the driver only for the model
+        needs_rows = bool(art.needs_frame or cfg.proba_column or cfg.prediction_column or
+                          (target is not None and target in spark_ref.schema.names))
+        table, source = reference_table(spark_ref, needs_rows), spark_ref.name
+    else:
+        table, source = to_arrow(reference, "reference")
     if target is not None and target not in table.column_names and cfg.target \
             and art.feature_fn is None:  # else the feature engineering may make it
         names = table.column_names
@@ -57,8 +67,8 @@ def build_baseline(
     prog.stage("profiling reference", len(specs))
     # the baseline keeps exact values: its bins and KS are exact whatever the rounds ask
     settings = ProfileSettings(cfg.max_value_bins, cfg.workers, "exact")
-    raw = get_backend(cfg.backend).profile(TableSource(table, source), specs, None, settings,
-                                           prog.step)
+    rows = spark_ref if spark_ref is not None else TableSource(table, source)
+    raw = get_backend(cfg.backend).profile(rows, specs, None, settings, prog.step)
     ids: list[ColumnSpec] = []
     for s in specs:
         why = looks_like_identifier(s, raw.columns[s.name], table, cfg)
@@ -95,7 +105,7 @@ def build_baseline(
             "and the reference performance are not judged. Use a held-out reference, or set "
             "reference_predictions: out_of_fold")))
     return Baseline(
-        source=source, rows=table.num_rows, columns=tuple(columns),
+        source=source, rows=raw.rows, columns=tuple(columns),
         findings=tuple(findings), model=art.model_info(cfg),
         settings={"max_value_bins": cfg.max_value_bins, "target": target,
                   "reference_columns": list(table.column_names),

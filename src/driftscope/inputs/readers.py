@@ -305,9 +305,16 @@ def read_table(source: str | Path) -> pa.Table:
 
 
 def to_arrow(data: Any, name: str) -> tuple[pa.Table, str]:
-    """Accept a path, pandas/polars DataFrame or pyarrow Table; return (table, source label)."""
+    """Accept a path, pandas/polars DataFrame, pyarrow Table or a database query
+    (:class:`~driftscope.config.sources.SqlInput`); return (table, source label)."""
     if isinstance(data, (str, Path)):
         return read_table(data), str(data)
+    from driftscope.config.sources import SqlInput
+
+    if isinstance(data, SqlInput):
+        from driftscope.inputs.sql import read_sql_table
+
+        return read_sql_table(data, name)
     if isinstance(data, pa.Table):
         table = data
     elif isinstance(data, pa.RecordBatch):
