@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,7 +36,6 @@ def cmd_run(ns: argparse.Namespace) -> int:
         raise UsageError(f"driftscope run: {_given(ns, 'reference')} and "
                          f"{_given(ns, 'baseline')} are both given; choose one (a baseline "
                          "already holds the profile of its reference)")
-    warm_up = _warm_up()
     history = RunHistory(ns, cfg.out)
     out = Path(cfg.out)
     try:
@@ -58,7 +55,6 @@ def cmd_run(ns: argparse.Namespace) -> int:
             shown = summary(written.result, out, cfg.html)
     finally:
         history.close()
-        warm_up.join()
     if not ns.quiet:
         print(shown)
         if history.url is not None:
@@ -133,15 +129,6 @@ def _run_plan(ns: argparse.Namespace, cfg: Any, out: Path, history: RunHistory,
         return run_backfill(plan, monitor, out,
                             history=history if history.url is not None else None,
                             read_history=history.past, source=str(cfg.current), on_chunk=said)
-
-
-def _warm_up() -> threading.Thread:
-    """Import ``scipy.stats`` (~1.5 s, for the tests' p-values) in a thread while the round
-    reads and profiles its data, which mostly runs outside the GIL; joined before exiting."""
-    thread = threading.Thread(target=importlib.import_module, args=("scipy.stats",),
-                              name="driftscope-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 def _given(ns: argparse.Namespace, key: str) -> str:
