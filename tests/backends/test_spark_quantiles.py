@@ -73,13 +73,14 @@ def test_order_statistics_are_the_sorted_values(kind: str) -> None:
     found, passes = exact(values, wanted)
     assert found == {k: float(finite[k]) for k in wanted}
     # histograms narrow the whole range over passes; a run of ties is settled in one
-    assert (1 if kind == "two-values" else 2) <= passes <= 8
+    assert (1 if kind == "two-values" else 2) <= passes <= 11
     stats = OrderStatistics(finite.size, found)
     assert np.array_equal(stats.quantiles(PERCENTILES), sorted_quantiles(finite, PERCENTILES))
     assert np.array_equal(stats.quantiles(DECILES), sorted_quantiles(finite, DECILES))
-    # with a sketch's interval: usually one pass
+    # with a sketch's interval: two or three passes
     sketched, passes = exact(values, wanted, QuantileSketch.of(finite))
-    assert sketched == found and passes <= 2
+    assert sketched == found
+    assert passes <= 3
     if kind == "normal":  # and the fit is the local backend's
         assert fit_sorted(finite).edges == tuple(np.unique(stats.quantiles(DECILES)))
 

@@ -13,8 +13,8 @@ results are merged on the executors (``treeReduce``); no row reaches the driver:
    columns while there are at most ``max_value_bins`` — and, on the current side, the bin
    counts under the reference's bins;
 2. exact order statistics (:mod:`driftscope.backends.spark_quantiles`): the reference's decile
-   edges and both sides' 101 percentiles, exactly numpy's linear quantiles — one or two passes
-   in practice, at most eight;
+   edges and both sides' 101 percentiles, exactly numpy's linear quantiles — two or three passes
+   in practice, at most twelve;
 3. on the reference side, one more pass counts the values into the bins just fitted (with
    :func:`driftscope.profile.binning.fit_binning`, the backend-free fit every backend uses),
    and one Spark aggregation counts each numerical column's distinct values.

@@ -13,9 +13,9 @@ keys (:func:`~driftscope.backends.spark_parts.float_keys`) that contains it:
    histogram over :data:`~driftscope.backends.spark_parts.BUCKETS` sub-intervals, of which
    the one holding rank k becomes the next interval.
 
-Each histogram pass divides the interval's width by 2048, so even the whole 2^64 key range is
-resolved in six passes; from the sketch's interval it is one pass up to a few million rows,
-two up to billions. With the order statistics at ranks ⌊(n−1)q⌋ and ⌊(n−1)q⌋+1, numpy's
+Each histogram pass divides the interval's width by 128, so even the whole 2^64 key range is
+resolved in ten passes; from the sketch's interval it is two or three passes up to billions
+of rows. With the order statistics at ranks ⌊(n−1)q⌋ and ⌊(n−1)q⌋+1, numpy's
 linear quantile is computed by :func:`driftscope.profile.quantiles.sorted_quantiles` itself,
 so decile edges and percentiles equal the local backend's exactly.
 """
@@ -39,8 +39,8 @@ from driftscope.backends.spark_parts import (
 from driftscope.errors import DriftscopeError
 from driftscope.profile.quantiles import sorted_quantiles
 
-MAX_PASSES = 8
-"""Passes after which an order statistic still unresolved is a bug (six always suffice, one
+MAX_PASSES = 12
+"""Passes after which an order statistic still unresolved is a bug (ten always suffice, one
 more when the sketch's interval missed)."""
 
 MARGIN = 3.0
