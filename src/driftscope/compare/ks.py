@@ -119,18 +119,18 @@ def ks(inp: MetricInput) -> MetricValue:
 
 
 def _approximate(ref: NumericProfile, cur: NumericProfile) -> MetricValue:
-    from driftscope.backends.sketch import QuantileSketch, approximate_ks
+    from driftscope.backends.sketch import approximate_ks
 
-    ref_values = ref.load_values() if ref.sketch is None else None
-    cur_sketch = cur.sketch
-    if cur_sketch is None:  # the reference is the sketched side: swap, KS is symmetric
+    if cur.sketch is None:
+        # only the reference is sketched (a baseline built on spark): the current side's exact
+        # values against the reference's sketch, KS being symmetric — sketching the values
+        # here would make the statistic differ from round to round (KLL compacts at random)
         values = cur.load_values()
-        assert values is not None
-        cur_sketch, ref_values = QuantileSketch.of(values), None
-        ref_sketch = ref.sketch
+        assert values is not None and ref.sketch is not None
+        d, bound = approximate_ks(values, None, ref.sketch)
     else:
-        ref_sketch = ref.sketch
-    d, bound = approximate_ks(ref_values, ref_sketch, cur_sketch)
+        d, bound = approximate_ks(ref.load_values() if ref.sketch is None else None, ref.sketch,
+                                  cur.sketch)
     n1 = ref.moments.count
     n2 = cur.moments.count
     if n1 == 0 or n2 == 0:
