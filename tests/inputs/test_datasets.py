@@ -278,3 +278,23 @@ def test_parquet_files_are_read_by_row_group(tmp_path: Path) -> None:
     source = FileSource(path, batch_rows=1000)
     sizes = [b.num_rows for b in source.batches(["x"])]
     assert sum(sizes) == 1000 and max(sizes) <= 1000
+
+
+def test_pandas_unnamed_index_columns_are_not_read_by_either_reader(tmp_path: Path) -> None:
+    """A filtered frame saved with pandas keeps its index as ``__index_level_0__``: row labels,
+    not data. Neither the whole-table reader nor the batch reader returns it, also in a folder
+    where only some files have it."""
+    import pandas as pd
+
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    frame = pd.DataFrame({"income": [1.0, 2.0, 3.0, 4.0], "home": list("abab")})
+    frame[frame.income != 3.0].to_parquet(folder / "a.parquet")  # index [0, 1, 3]: a column
+    frame.to_parquet(folder / "b.parquet")  # a RangeIndex is saved as metadata only
+    assert "__index_level_0__" in pq.read_schema(folder / "a.parquet").names
+    assert read_table(folder / "a.parquet").column_names == ["income", "home"]
+    assert read_table(folder).num_rows == 7
+    source = FileSource(folder)
+    assert source.schema.names == ["income", "home"]
+    assert sum(b.num_rows for b in source.batches()) == 7
+    assert all(b.column_names == ["income", "home"] for b in source.batches())

@@ -30,6 +30,7 @@ from driftscope.inputs.readers import (
     _check_columns,
     _suffix,
     data_files,
+    pandas_index_names,
     sniff_delimiter,
 )
 
@@ -205,11 +206,19 @@ def open_dataset(files: list[Path], where: Path) -> ds.Dataset:
     return dataset
 
 
+def _read_schema(path: Path) -> pa.Schema:
+    """A Parquet file's schema without pandas' unnamed index columns (not data; not read)."""
+    schema = pq.read_schema(path)
+    for name in pandas_index_names(schema.names):
+        schema = schema.remove(schema.get_field_index(name))
+    return schema
+
+
 def _parquet_schema(files: list[Path], where: Path) -> pa.Schema:
-    first = pq.read_schema(files[0])
+    first = _read_schema(files[0])
     _check_columns(list(first.names), str(files[0]))
     for f in files[1:]:
-        other = pq.read_schema(f)
+        other = _read_schema(f)
         if set(other.names) != set(first.names):
             raise InputError(_columns_differ(f, list(first.names), list(other.names),
                                              files[0], where))
@@ -222,7 +231,7 @@ def _parquet_schema(files: list[Path], where: Path) -> pa.Schema:
     # numbers typed differently by file (int in one, float in another) read as float64
     fields = []
     for field in first:
-        types = {pq.read_schema(f).field(field.name).type for f in files} if len(files) > 1 \
+        types = {_read_schema(f).field(field.name).type for f in files} if len(files) > 1 \
             else {field.type}
         if len(types) > 1 and all(_is_number(t) for t in types):
             field = field.with_type(pa.float64())

@@ -36,6 +36,15 @@ PAGE_CHECKSUMS = "page_checksum_verification" in inspect.signature(
     pq.ParquetFile.__init__).parameters
 """Whether this pyarrow writes and verifies Parquet page checksums (pyarrow 15 and later)."""
 
+_PANDAS_INDEX = re.compile(r"__index_level_\d+__\Z")
+
+
+def pandas_index_names(names: list[str]) -> list[str]:
+    """Columns pandas' ``to_parquet`` adds for an unnamed index (``__index_level_0__``, written
+    when the frame was filtered or sorted): they are row labels, not data, and are not read."""
+    return [n for n in names if _PANDAS_INDEX.match(n)]
+
+
 PARQUET_WRITE_OPTIONS: dict[str, Any] = {"compression": "zstd"}
 if PAGE_CHECKSUMS:
     PARQUET_WRITE_OPTIONS["write_page_checksum"] = True
@@ -186,6 +195,7 @@ def _read_parquet(path: Path) -> pa.Table:
         with pq.ParquetFile(path, **verify) as parquet:
             _check_columns(list(parquet.schema_arrow.names), str(path))
             table = parquet.read()
+            table = table.drop_columns(pandas_index_names(table.column_names))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else err.__class__.__name__
         if "checksum" in first.lower() or "crc" in first.lower():
