@@ -134,7 +134,10 @@ def test_the_result_imports_only_modules_below_it() -> None:
 
     assert _driftscope_imports(Path(driftscope.result.__file__)) <= {
         "driftscope.errors", "driftscope.findings", "driftscope.plain", "driftscope.safe_yaml",
-        "driftscope.severity"}  # fmt: skip
+        "driftscope.severity", "driftscope.insights"}  # fmt: skip
+    import driftscope.insights  # the contract and multivariate result types: low-level too
+
+    assert _driftscope_imports(Path(driftscope.insights.__file__)) <= {"driftscope.severity"}
 
 
 def test_no_input_module_imports_the_result() -> None:

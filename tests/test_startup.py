@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow  # fresh interpreters
 # performance), jsonschema (only reading a report back), pyplot ~1 s (never: the PNGs are drawn
 # on bare Figures), pyspark and datasketches (only their backends)
 HEAVY = ("scipy.stats", "scipy.spatial", "sklearn", "jsonschema", "matplotlib.pyplot",
-         "pyspark", "datasketches", "streamlit")
+         "pyspark", "datasketches", "streamlit", "fastapi", "uvicorn", "croniter")
 
 
 def _loaded(code: str) -> set[str]:

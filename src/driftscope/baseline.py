@@ -61,6 +61,9 @@ class Baseline:
     model: ModelInfo | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     path: str | None = None
+    sample: pa.Table | None = None
+    """A seeded sample of reference rows for the multivariate checks (``sample.parquet``):
+    the model's input, else the monitored features; None when not kept."""
 
     def by_origin(self, *origins: str) -> list[tuple[ColumnSpec, ColumnProfile]]:
         return [(s, p) for s, p in self.columns if s.origin in origins]
@@ -100,7 +103,7 @@ def _profile_to_dict(spec: ColumnSpec, prof: ColumnProfile, values_file: str | N
     return d
 
 
-BASELINE_FILES = ("manifest.json",)
+BASELINE_FILES = ("manifest.json", "sample.parquet")
 """The files a baseline folder holds besides ``values/NNNNN.parquet``."""
 
 
@@ -230,6 +233,9 @@ def save_baseline(baseline: Baseline, out: str | os.PathLike[str]) -> Path:
                 pq.write_table(pa.table({"v": values}), tmp / vf,
                                compression="zstd", write_page_checksum=True)
             cols.append(_profile_to_dict(spec, prof, vf))
+        if baseline.sample is not None:  # the multivariate checks' reference rows
+            pq.write_table(baseline.sample, tmp / "sample.parquet", compression="zstd",
+                           write_page_checksum=True)
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -403,4 +409,19 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
         model=model,
         settings=dict(m.get("settings") or {}),
         path=str(folder),
+        sample=_read_sample(folder),
     )
+
+
+def _read_sample(folder: Path) -> pa.Table | None:
+    """The reference sample of the multivariate checks; None when the baseline has none (an
+    earlier driftscope's, or built with multivariate disabled)."""
+    path = folder / "sample.parquet"
+    if not path.is_file():
+        return None
+    try:
+        return pq.read_table(path, page_checksum_verification=True)
+    except (pa.ArrowInvalid, OSError) as err:
+        first = (str(err).splitlines() or [err.__class__.__name__])[0][:160]
+        raise BaselineError(f"{path}: corrupt baseline sample ({first}); rebuild the "
+                            "baseline") from None

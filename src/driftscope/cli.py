@@ -12,6 +12,7 @@ The command is split by purpose:
 ``cli_summary``           what ``run`` prints: the summary of a round or a backfill
 ``cli_commands``          ``baseline``, ``report``, ``simulate``, ``history``, ``dashboard``
 ``cli_errors``            exit codes, :class:`UsageError`, errors turned into one line
+``service.command``       ``serve``: the ingestion service (:mod:`driftscope.service`)
 ========================  ==================================================================
 
 This module parses argv and dispatches; :func:`main` is the console entry point.
@@ -38,8 +39,10 @@ from driftscope.cli_errors import (
     UsageError,
     report_error,
 )
+from driftscope.cli_operations import operations_commands
 from driftscope.cli_parser import build_parser
 from driftscope.cli_run import cmd_run
+from driftscope.service.command import cmd_serve
 
 __all__ = ["COMMANDS", "EXIT_FAIL_ON", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "UsageError",
            "build_parser", "main"]
@@ -50,6 +53,8 @@ COMMANDS: dict[str, Command] = {
     "run": cmd_run, "baseline": cmd_baseline, "report": cmd_report, "simulate": cmd_simulate,
     "history": cmd_history, "dashboard": cmd_dashboard,
 }
+COMMANDS.update(operations_commands())
+COMMANDS["serve"] = cmd_serve
 
 
 def _guarded(command: Command, ns: argparse.Namespace) -> int:

@@ -102,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--chunk-size", dest="chunk_size", type=int,
                      help="split the current data into rounds of N rows")
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
+    run.add_argument("--metrics-file", dest="metrics_file", metavar="PATH",
+                     help="also write the round's Prometheus metrics to PATH (text format, "
+                     "atomically) for node_exporter's textfile collector")
+    run.add_argument("--id-column", dest="id_column", metavar="COLUMN",
+                     help="row id column: the history keeps each row's id with its "
+                     "prediction, so 'driftscope labels' can attach labels later")
 
     base = sub.add_parser("baseline", help="profile the reference once and save it")
     _add_round_args(base, policy=False)
@@ -131,7 +137,52 @@ def build_parser() -> argparse.ArgumentParser:
     dash.add_argument("--refresh", type=int, default=30, help="seconds between refreshes")
     dash.add_argument("--assets", help="folder with the PNG diagnostics (default: the "
                       "history file's folder, else ./assets)")
+    _add_operations(sub)
+    _add_serve(sub)
     return parser
+
+
+def _add_serve(sub: Any) -> None:
+    """``serve``: the ingestion service (``pip install 'driftscope[serve]'``)."""
+    serve = sub.add_parser("serve", help="receive production rows over HTTP and run rounds "
+                           "on request or on a schedule")
+    serve.add_argument("--baseline", help="saved baseline folder the rows are checked and "
+                       "measured against (or 'baseline' in the config)")
+    serve.add_argument("--store", required=True, help="folder of the received batches, the "
+                       "history (driftscope_history.db) and the latest report (out/)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--config", help="monitoring.yaml: the round's settings and its "
+                       "service section (token, max_request_bytes, every_minutes or cron)")
+
+
+def _add_operations(sub: Any) -> None:
+    """``labels`` (late labels) and ``watch`` (a round per file landing in a folder)."""
+    lab = sub.add_parser("labels", help="attach labels that arrived later to recorded rounds")
+    lab.add_argument("--file", required=True, help="labels: CSV or Parquet")
+    lab.add_argument("--id-column", dest="id_column", required=True, metavar="COLUMN",
+                     help="the id column of the file (joined with the ids the rounds kept "
+                     "with 'run --id-column')")
+    lab.add_argument("--label-column", dest="label_column", metavar="COLUMN",
+                     help="the label column of the file (default: the rounds' target)")
+    lab.add_argument("--history", help="history database URL or SQLite file (default "
+                     "assets/driftscope_history.db)")
+    lab.add_argument("--format", choices=["table", "json"], default="table")
+
+    watch = sub.add_parser("watch", help="run a round for each file that lands in a folder")
+    watch.add_argument("--folder", required=True, help="the folder to watch (CSV, Parquet)")
+    watch.add_argument("--config", help="monitoring.yaml (reference or baseline, model, ...)")
+    watch.add_argument("--baseline", help="saved baseline folder (instead of the config's)")
+    watch.add_argument("--out", help="output folder of each round's report (default: the "
+                       "config's out, else assets)")
+    watch.add_argument("--history", help="history database URL or SQLite file (default: "
+                       "<out>/driftscope_history.db)")
+    watch.add_argument("--poll", type=float, default=2.0, metavar="SECONDS",
+                       help="seconds between looks at the folder (default 2)")
+    watch.add_argument("--once", action="store_true",
+                       help="process the files that are ready, then exit")
+    watch.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
 ROUND_KEYS = ("reference", "model", "metadata", "target", "positive_class",

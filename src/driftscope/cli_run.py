@@ -26,7 +26,8 @@ def cmd_run(ns: argparse.Namespace) -> int:
     from driftscope.result import Severity
 
     cfg = load_config(ns.config, overrides(ns, ("current", "baseline", "out", "fail_on",
-                                                "plots", "plot_limit", "plot_features", "html")))
+                                                "plots", "plot_limit", "plot_features", "html",
+                                                "id_column")))
     if cfg.current is None:
         raise UsageError("driftscope run: --current (or --current-sql) is required (or "
                          "'current' in the config)")
@@ -36,12 +37,15 @@ def cmd_run(ns: argparse.Namespace) -> int:
         raise UsageError(f"driftscope run: {_given(ns, 'reference')} and "
                          f"{_given(ns, 'baseline')} are both given; choose one (a baseline "
                          "already holds the profile of its reference)")
+    if ns.metrics_file is not None:  # before the round: a bad path must not follow a record
+        _check_metrics_file(ns.metrics_file)
     history = RunHistory(ns, cfg.out)
     out = Path(cfg.out)
     try:
         if ns.chunk_by is not None or ns.chunk_size is not None:
             backfill = _backfill(ns, cfg, out, history, Monitor)
             reached = backfill.status
+            latest = backfill.rounds[-1].result  # chunks run in time order
             worst = backfill.worst
             what = f"chunk {worst.index}/{len(backfill.rounds)} {_printable(worst.chunk.label)}"
             shown = backfill_summary(backfill, out, cfg.html)
@@ -50,11 +54,18 @@ def cmd_run(ns: argparse.Namespace) -> int:
                 monitor = Monitor(cfg, history=history.past(), progress=_progress(cfg))
                 written = write_outputs(monitor.run(), out, cfg,
                                         history if history.url is not None else None)
+            if cfg.notifications:  # after recording: the previous round is in the history
+                from driftscope.notify import notify_round
+
+                notify_round(cfg, written.result, history.past())
             reached = written.result.status
+            latest = written.result
             what = "round"
             shown = summary(written.result, out, cfg.html)
     finally:
         history.close()
+    if ns.metrics_file is not None:
+        _write_metrics(ns.metrics_file, latest)
     if not ns.quiet:
         print(shown)
         if history.url is not None:
@@ -77,7 +88,12 @@ def _backfill(ns: argparse.Namespace, cfg: Any, out: Path, history: RunHistory,
     from driftscope.backfill import plan_backfill
     from driftscope.config.sources import SqlInput
     from driftscope.inputs.readers import read_table
+    from driftscope.inputs.spark_source import TABLE_PREFIX
 
+    if str(cfg.current).startswith(TABLE_PREFIX):  # chunks are split from a file's batches
+        raise UsageError(f"driftscope run: --chunk-by/--chunk-size split a file or a query; "
+                         f"{cfg.current} is a Spark table: select each period in Spark and "
+                         "run a round per period, or export the table to Parquet")
     if isinstance(cfg.current, SqlInput):  # a query: whole, or by batch when streamed
         from driftscope.inputs.readers import to_arrow
         from driftscope.inputs.sql import open_sql
@@ -124,11 +140,46 @@ def _run_plan(ns: argparse.Namespace, cfg: Any, out: Path, history: RunHistory,
         if not ns.quiet:
             print(f"driftscope: chunk {done.index}/{total} {_printable(done.chunk.label)}: "
                   f"{done.result.status.value} ({done.chunk.rows} rows)")
+        if cfg.notifications:  # each chunk is a round: its episodes are notified
+            from driftscope.notify import notify_round
+
+            notify_round(cfg, done.result, history.past())
 
     with _writing(out):
         return run_backfill(plan, monitor, out,
                             history=history if history.url is not None else None,
                             read_history=history.past, source=str(cfg.current), on_chunk=said)
+
+
+def _check_metrics_file(path: str) -> None:
+    """``--metrics-file`` refused before the round: prometheus_client missing, or a path
+    that is a folder or lies under a file."""
+    import importlib.util
+
+    if importlib.util.find_spec("prometheus_client") is None:
+        raise UsageError("driftscope run: --metrics-file needs prometheus_client: pip install "
+                         "'driftscope[metrics]'")
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise UsageError(f"driftscope run: --metrics-file {_printable(path)} is a folder; give "
+                         "a file path such as textfile/driftscope.prom")
+    blocked = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+    if blocked is not None:
+        raise UsageError(f"driftscope run: --metrics-file {_printable(path)}: {blocked} is a "
+                         "file, not a folder")
+
+
+def _write_metrics(path: str, result: Any) -> None:
+    """``--metrics-file``: the round's Prometheus metrics for node_exporter's textfile
+    collector (:func:`driftscope.service.metrics.write_round_textfile`)."""
+    from driftscope.service.metrics import write_round_textfile
+
+    try:
+        write_round_textfile(path, result)
+    except OSError as err:
+        raise UsageError(f"driftscope run: cannot write --metrics-file {path} "
+                         f"({err.strerror or err.__class__.__name__}); choose another path "
+                         "or fix the folder's permissions") from None
 
 
 def _given(ns: argparse.Namespace, key: str) -> str:

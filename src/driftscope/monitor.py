@@ -69,6 +69,11 @@ class Monitor:
         if given is not None:
             bl = given if isinstance(given, Baseline) else load_baseline(given)
             check_baseline(bl, cfg, self.artifacts)
+            if "estimation" not in bl.settings and self._reference is not None \
+                    and cfg.estimation.enabled:  # saved before estimation: fit it now
+                from driftscope.engine.estimation import with_estimation
+
+                bl = with_estimation(bl, self._reference, cfg, self.artifacts)
             self._baseline = bl
 
     @property

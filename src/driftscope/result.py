@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from driftscope.findings import Finding
+from driftscope.insights import ContractReport, MultivariateResult
 from driftscope.plain import OMIT_WHEN_EMPTY, from_plain, to_plain
 from driftscope.severity import Severity
 
@@ -183,6 +184,11 @@ class FeatureResult:
     distribution: Distribution | None = None
     findings: tuple[str, ...] = ()
     plot: str | None = None
+    importance: float | None = field(default=None, metadata=OMIT_WHEN_EMPTY)
+    """The feature's share of the model's importance among the features of its origin (from
+    the baseline; see driftscope.model.importance); absent when the baseline holds none."""
+    impact: float | None = field(default=None, metadata=OMIT_WHEN_EMPTY)
+    """The drift weighted by the importance: ``psi × importance``."""
 
     def __post_init__(self) -> None:
         # a result read from JSON (or built with a plain dict) holds its metrics as Metrics
@@ -197,6 +203,10 @@ class PerformanceMetric:
     baseline: float | None
     relative_change: float | None = None
     status: Severity = Severity.NORMAL
+    estimated_lower: float | None = field(default=None, metadata=OMIT_WHEN_EMPTY)
+    """Lower end of the estimate's sampling-error band (see driftscope.model.estimation)."""
+    estimated_upper: float | None = field(default=None, metadata=OMIT_WHEN_EMPTY)
+    """Upper end of the estimate's sampling-error band."""
 
 
 @dataclass(frozen=True)
@@ -235,6 +245,8 @@ class PerformanceResult:
     """Multiclass models only, keyed by class (the JSON of binary models is unchanged)."""
     confusion_matrix: ConfusionMatrix | None = field(default=None, metadata=OMIT_WHEN_EMPTY)
     """Multiclass models only."""
+    estimated_rows: int | None = field(default=None, metadata=OMIT_WHEN_EMPTY)
+    """Rows whose performance was estimated without labels (CBPE); None when not estimated."""
 
     @property
     def multiclass(self) -> bool:
@@ -321,6 +333,10 @@ class RunResult:
                                                            metadata=OMIT_WHEN_EMPTY)
     """Multiclass models: the drift of each class's probability (``prediction[<class>]``);
     absent from the JSON of binary models."""
+    contract: ContractReport | None = field(default=None, metadata=OMIT_WHEN_EMPTY)
+    """The fitted pipeline's own contract checks (driftscope.model.contract)."""
+    multivariate: MultivariateResult | None = field(default=None, metadata=OMIT_WHEN_EMPTY)
+    """Drift of the joint distribution (driftscope.engine.multivariate)."""
     schema_version: str = SCHEMA_VERSION
 
     # -- convenience -------------------------------------------------------------------

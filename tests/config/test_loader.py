@@ -87,6 +87,9 @@ def test_nested_settings_from_yaml(tmp_path: Path) -> None:
     ({"Plots": "all"}, "unknown key 'Plots' (did you mean 'plots'?)"),
     ({"colour": "red"}, "unknown key 'colour'; valid keys: backend, baseline"),  # nothing close
     ({"performance": {"auc": 0.1}}, "unknown key 'performance.auc'; valid keys: critical, warning"),
+    ({"notifications": [{"type": "webhook", "url": "http://a", "retires": 1}]},
+     "unknown key 'notifications.0.retires' (did you mean 'retries'?); valid keys: "
+     "levels, retries, timeout_seconds, type, url, url_env"),  # an item of a list of settings
     ({"seed": "one"}, "m.yaml: field 'seed': Input should be a valid integer"),
     ({"columns": "age"}, "field 'columns': Input should be a valid list (got 'age')"),
     ({"features": {"age": 3}}, "field 'features.age'"),

@@ -38,6 +38,7 @@ FIELD_TESTS = {
     "significance": "test_significance_and_its_guard",
     "significance_guard": "test_significance_and_its_guard",
     "performance": "test_performance_thresholds",
+    "estimation": "test_enabled_false_turns_estimation_off",
     "run_status": "test_run_status_and_drift_share",
     "drift_share_warning": "test_run_status_and_drift_share",
     "drift_share_critical": "test_run_status_and_drift_share",
@@ -60,6 +61,17 @@ FIELD_TESTS = {
     "plot_features": "test_plot_features_on_request",
     "max_categories": "test_max_categories_and_identifiers_keep_long_tails_honest",
     "persistence": "test_persistence_over_chunked_rounds",
+    # late labels and notifications (tests/test_labels.py, tests/test_notify.py)
+    "id_column": "test_driftscope_labels_command",
+    "notifications": "test_driftscope_run_notifies_after_recording",
+    "notifications_deadline_seconds":
+        "test_a_hanging_receiver_delays_the_round_at_most_the_deadline",
+    # the pipeline's contract, drift impact, multivariate drift (tests/model, tests/engine)
+    "pipeline_contract": "test_round_contract_gives_findings_and_the_switch_turns_it_off",
+    "impact": "test_rows_repeats_and_enabled_reach_the_baseline",
+    "multivariate": "test_every_setting_has_an_effect",
+    # driftscope serve (tests/service)
+    "service": "test_a_body_over_max_request_bytes_is_refused_with_413",
 }
 
 # The same for the flags of ``run`` and ``baseline``.
@@ -103,6 +115,8 @@ FLAG_TESTS = {
         "--chunk-by": "test_chunks",
         "--chunk-size": "test_chunks",
         "--quiet": "test_quiet_and_version",
+        "--id-column": "test_driftscope_labels_command",
+        "--metrics-file": "test_run_writes_the_rounds_metrics",
     },
     "baseline": {
         "--reference": "test_baseline_flags",
@@ -128,6 +142,13 @@ FLAG_TESTS = {
         "--no-progress": "test_progress_of_the_baseline_command",
         "--out": "test_baseline_then_run_equals_a_raw_run",
     },
+    "serve": {  # tests/service/test_command.py
+        "--baseline": "test_the_server_listens_where_the_flags_say_with_the_config_token",
+        "--store": "test_the_server_listens_where_the_flags_say_with_the_config_token",
+        "--host": "test_the_server_listens_where_the_flags_say_with_the_config_token",
+        "--port": "test_the_server_listens_where_the_flags_say_with_the_config_token",
+        "--config": "test_the_server_listens_where_the_flags_say_with_the_config_token",
+    },
 }
 
 
@@ -136,6 +157,39 @@ FLAG_TESTS = {
 NESTED_FIELD_TESTS = {
     "trend.min_level":
         "tests.classify.test_history_policy:test_a_trend_needs_a_level_that_matters_trend_min_level",
+    "estimation.enabled":
+        "tests.engine.test_estimation_round:test_enabled_false_turns_estimation_off",
+    "estimation.calibration":
+        "tests.engine.test_estimation_round:test_calibration_setting_is_stored_in_the_baseline",
+    "estimation.band_sigmas": "tests.engine.test_estimation_round:test_band_sigmas_sets_the_width",
+    "impact.enabled":
+        "tests.model.test_importance:test_rows_repeats_and_enabled_reach_the_baseline",
+    "impact.rows": "tests.model.test_importance:test_rows_repeats_and_enabled_reach_the_baseline",
+    "impact.repeats":
+        "tests.model.test_importance:test_rows_repeats_and_enabled_reach_the_baseline",
+    "impact.weigh_status":
+        "tests.model.test_importance:test_weigh_status_caps_unimportant_critical_features",
+    "impact.min_importance_share":
+        "tests.model.test_importance:test_weigh_status_caps_unimportant_critical_features",
+    "multivariate.enabled": "tests.engine.test_multivariate:"
+        "test_the_round_reports_it_in_the_json_the_html_and_the_baseline",
+    "multivariate.rows": "tests.engine.test_multivariate:test_every_setting_has_an_effect",
+    "multivariate.folds": "tests.engine.test_multivariate:test_every_setting_has_an_effect",
+    "multivariate.auc_warning": "tests.engine.test_multivariate:test_every_setting_has_an_effect",
+    "multivariate.auc_critical":
+        "tests.engine.test_multivariate:test_every_setting_has_an_effect",
+    "multivariate.pca_variance":
+        "tests.engine.test_multivariate:test_every_setting_has_an_effect",
+    "multivariate.pca_sigmas": "tests.engine.test_multivariate:test_every_setting_has_an_effect",
+    "service.token": "tests.service.test_command:"
+        "test_the_server_listens_where_the_flags_say_with_the_config_token",
+    "service.max_request_bytes":
+        "tests.service.test_app:test_a_body_over_max_request_bytes_is_refused_with_413",
+    "service.every_minutes": "tests.service.test_server:"
+        "test_a_scheduled_round_runs_by_itself_and_waits_for_min_rows",
+    "service.cron": "tests.service.test_command:test_the_schedule_gives_the_next_round_time",
+    "service.min_rows": "tests.service.test_server:"
+        "test_a_scheduled_round_runs_by_itself_and_waits_for_min_rows",
 }
 
 
@@ -156,9 +210,20 @@ def _test_names() -> set[str]:
     import tests.engine.test_streaming_round as streaming
     import tests.inputs.test_sql as sql
     import tests.test_cli as module
+    import tests.test_labels as labels
+    import tests.test_notify as notify
+    from tests.engine import test_estimation_round as estimation
+    from tests.engine import test_multivariate as multivariate
+    from tests.model import test_contract as contract
+    from tests.model import test_importance as importance
+    from tests.service import test_app as service_app
+    from tests.service import test_command as service_command
+    from tests.service import test_metrics_file as metrics_file
 
-    return {n for m in (module, streaming, sql, spark) for n in dir(m)
-            if n.startswith("test_")}
+    return {n for m in (module, streaming, sql, spark, labels, notify, estimation,
+                        multivariate, contract, importance, metrics_file, service_app,
+                        service_command)
+            for n in dir(m) if n.startswith("test_")}
 
 
 def test_every_field_has_an_effect_test() -> None:

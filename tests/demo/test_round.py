@@ -77,7 +77,10 @@ def test_concept_keeps_features_stable_but_performance_drops(artifacts):
     assert r.performance.metrics["roc_auc"].relative_change < -0.05
 
 
-def test_without_labels_performance_is_null_and_said(artifacts):
+def test_without_labels_performance_is_estimated_not_measured_and_said(artifacts):
     r = _round(artifacts, "stable", labels=False)
-    assert r.performance is None and r.target is None
+    assert r.target is None
+    assert r.performance is not None and r.performance.labelled_rows == 0  # estimated only
+    assert all(m.current is None and m.estimated is not None
+               for m in r.performance.metrics.values())
     assert any("no labels" in f.message for f in r.findings)

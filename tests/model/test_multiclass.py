@@ -371,7 +371,8 @@ def test_the_html_report_shows_the_multiclass_performance(grades: Grades, linear
 
 # -- binary rounds keep their exact shape -----------------------------------------------------
 
-BINARY_PERFORMANCE_KEYS = ["status", "reason", "metrics", "labelled_rows"]
+BINARY_PERFORMANCE_KEYS = ["status", "reason", "metrics", "labelled_rows",
+                           "estimated_rows"]  # a binary model's performance is also estimated
 BINARY_METRICS = ["accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "brier"]
 
 

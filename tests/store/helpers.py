@@ -29,6 +29,8 @@ DRIFTSCOPE_TABLES = {
     "driftscope_performance",
     "driftscope_profiles",
     "driftscope_column_metrics",
+    "driftscope_row_sets",
+    "driftscope_row_predictions",
 }
 """Every table of the newest schema."""
 

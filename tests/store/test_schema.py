@@ -159,7 +159,7 @@ def test_version_3_adds_the_metric_field_table_to_a_version_2_store(
 ) -> None:
     from sqlalchemy import inspect
 
-    assert schema.SCHEMA_VERSION == 3
+    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:3])  # up to version 3 only
     with monkeypatch.context() as patch:  # a store as driftscope wrote it before version 3
         patch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:2])
         with HistoryStore(url) as s:

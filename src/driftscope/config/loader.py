@@ -28,7 +28,7 @@ def _model_at(loc: tuple[Any, ...]) -> Any:
         field = model.model_fields.get(str(part)) if hasattr(model, "model_fields") else None
         if field is None:
             if isinstance(model, dict):  # a key of a mapping field, e.g. features.<pattern>
-                model = model["value"]
+                model = model["value"]  # (or an item of a list field, notifications.<n>)
                 continue
             return None
         ann = field.annotation
@@ -37,6 +37,8 @@ def _model_at(loc: tuple[Any, ...]) -> Any:
         elif typing.get_origin(ann) is dict:
             value = typing.get_args(ann)[1]
             model = {"value": value} if isinstance(value, type) else None
+        elif typing.get_origin(ann) is list and isinstance(typing.get_args(ann)[0], type):
+            model = {"value": typing.get_args(ann)[0]}
         else:
             return None
     return model if hasattr(model, "model_fields") else None

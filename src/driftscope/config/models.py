@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from driftscope.config.notifications import NotificationTarget
 from driftscope.config.sources import SqlInput
 
 
@@ -112,6 +113,97 @@ class PersistenceSettings(_Frozen):
         return self
 
 
+class ImpactSettings(_Frozen):
+    """Which drift matters: feature importance measured when the baseline is built, and
+    optionally a round status that weighs important features more."""
+
+    enabled: bool = Field(True, description="measure each feature's importance when the "
+                          "baseline is built (permutation importance, or the logged "
+                          "probability's sensitivity)")
+    rows: int = Field(2000, ge=50, le=1_000_000, description="labelled reference rows the "
+                      "permutation importance uses at most (a seeded sample)")
+    repeats: int = Field(3, ge=1, le=50, description="shuffles per column")
+    weigh_status: bool = Field(
+        False, description="a CRITICAL feature whose importance share is below "
+        "min_importance_share counts as WARNING for the round's status")
+    min_importance_share: float = Field(0.05, ge=0, le=1)
+
+
+class MultivariateSettings(_Frozen):
+    """Drift no single feature shows: a domain classifier and a PCA reconstruction error on
+    bounded, seeded samples of both sides."""
+
+    enabled: bool | None = Field(
+        None, description="run the checks: true, false, or unset (the default) to run them "
+        "when the round has a model (a round without one then never loads scikit-learn)")
+    rows: int = Field(2000, ge=100, le=200_000, description="rows per side at most (a seeded "
+                      "sample; the baseline keeps this many reference rows)")
+    folds: int = Field(5, ge=2, le=20, description="cross-validation folds of the domain "
+                       "classifier")
+    auc_warning: float = Field(0.6, gt=0.5, le=1, description="domain classifier ROC AUC "
+                               "at or above this is WARNING (when the interval excludes 0.5)")
+    auc_critical: float = Field(0.75, gt=0.5, le=1)
+    pca_variance: float = Field(0.9, gt=0, lt=1, description="share of the standardised "
+                                "reference's variance the PCA keeps")
+    pca_sigmas: float = Field(3.0, gt=0, description="reconstruction error above the "
+                              "reference chunks' mean + this many standard deviations is "
+                              "WARNING; twice as many is CRITICAL")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MultivariateSettings:
+        if self.auc_warning > self.auc_critical:
+            raise ValueError("auc_warning must not exceed auc_critical")
+        return self
+
+
+class EstimationSettings(_Frozen):
+    """Performance without labels (confidence-based performance estimation; see
+    :mod:`driftscope.model.estimation`)."""
+
+    enabled: bool = Field(True, description="estimate accuracy, precision, recall, F1, ROC "
+                          "AUC, log loss and Brier (multiclass: accuracy, macro and weighted "
+                          "F1, log loss) from the calibrated probabilities")
+    calibration: Literal["auto", "isotonic", "none"] = Field(
+        "auto", description="isotonic calibration on the labelled reference: always "
+        "(isotonic), never (none: the scores are calibrated already), or when it beats the "
+        "raw scores on held-out folds (auto)")
+    band_sigmas: float = Field(
+        3.0, gt=0, le=10, description="the band is the estimate ± this many standard errors "
+        "at the batch's size; realized outside it is a concept-drift finding")
+
+
+class ServiceSettings(_Frozen):
+    """``driftscope serve``: the token, the request size limit and the round schedule."""
+
+    token: str | None = Field(
+        None, min_length=16, description="bearer token every endpoint but /healthz requires; "
+        "the environment variable DRIFTSCOPE_TOKEN wins over it")
+    max_request_bytes: int = Field(
+        64 * 1024 * 1024, ge=1024, description="larger request bodies are refused (413)")
+    every_minutes: float | None = Field(
+        None, gt=0, description="run a round over the rows received since the last one every "
+        "N minutes")
+    cron: str | None = Field(
+        None, description="run that round on a cron expression instead (5 fields, UTC), e.g. "
+        "'0 * * * *'")
+    min_rows: int = Field(
+        1, ge=1, description="a scheduled round with fewer new rows is skipped (the rows wait "
+        "for the next one)")
+
+    @field_validator("cron")
+    @classmethod
+    def _cron_fields(cls, v: str | None) -> str | None:
+        if v is not None and len(v.split()) != 5:
+            raise ValueError(f"cron {v!r} must have 5 fields: minute hour day month weekday")
+        return v
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> ServiceSettings:
+        if self.every_minutes is not None and self.cron is not None:
+            raise ValueError("service: give every_minutes or cron, not both")
+        return self
+
+
 class MonitoringConfig(_Frozen):
     """Everything a round needs to know. Built from YAML, flags and keyword arguments."""
 
@@ -148,6 +240,10 @@ class MonitoringConfig(_Frozen):
     model_trusted_types: list[str] = Field(
         default_factory=list, description="extra types trusted when loading a .skops model"
     )
+    id_column: str | None = Field(
+        None, description="row id column: the history keeps each row's id with its "
+        "prediction, so labels that arrive later attach to the round ('driftscope labels'); "
+        "never monitored as a feature")
 
     # columns
     columns: list[str] | None = Field(None, description="monitor only these columns")
@@ -172,6 +268,9 @@ class MonitoringConfig(_Frozen):
     significance_guard: bool = True
     performance: PerformanceThresholds = Field(
         default_factory=lambda: PerformanceThresholds.model_validate({}))
+    estimation: EstimationSettings = Field(
+        default_factory=lambda: EstimationSettings.model_validate({}),
+        description="performance without labels: enabled, calibration, band_sigmas")
     trend: TrendSettings = Field(default_factory=lambda: TrendSettings.model_validate({}))
     persistence: PersistenceSettings = Field(
         default_factory=lambda: PersistenceSettings.model_validate({}))
@@ -183,6 +282,14 @@ class MonitoringConfig(_Frozen):
     psi_pvalue_draws: int = Field(2000, ge=100, le=1_000_000)
     seed: int = Field(0, ge=0)
 
+    # model-aware checks
+    pipeline_contract: bool = Field(
+        True, description="check the current rows against what the fitted scikit-learn "
+        "pipeline learned (encoder categories, imputation, training ranges)")
+    impact: ImpactSettings = Field(default_factory=lambda: ImpactSettings.model_validate({}))
+    multivariate: MultivariateSettings = Field(
+        default_factory=lambda: MultivariateSettings.model_validate({}))
+
     # outputs / behaviour
     fail_on: Literal["warning", "critical"] | None = None
     plots: Literal["drifted", "all", "none"] = "drifted"
@@ -193,6 +300,9 @@ class MonitoringConfig(_Frozen):
     html: bool = True
     progress: Literal["auto", "always", "never"] = "auto"
     workers: int | None = Field(None, ge=1, description="threads for profiling; default CPUs")
+    service: ServiceSettings = Field(
+        default_factory=lambda: ServiceSettings.model_validate({}),
+        description="driftscope serve: token, max_request_bytes, every_minutes or cron")
 
     # engine
     backend: str = Field("local", description="how the data is profiled: 'local' (the whole "
@@ -208,6 +318,14 @@ class MonitoringConfig(_Frozen):
     spark_master: str | None = Field(
         None, description="with backend: spark, where Spark runs: a master URL (local[*], "
         "spark://host:7077, yarn); default: the active session (spark-submit), else local[*]")
+
+    # notifications (driftscope.notify)
+    notifications: list[NotificationTarget] = Field(
+        default_factory=list, description="receivers of one message per alert episode: "
+        "[{type: webhook|slack, url | url_env, levels, timeout_seconds, retries}]")
+    notifications_deadline_seconds: float = Field(
+        5.0, gt=0, le=120, description="the most a round waits for all receivers together; "
+        "a receiver still failing then is a warning, never a failed round")
 
     @field_validator("reference", "current", mode="before")
     @classmethod

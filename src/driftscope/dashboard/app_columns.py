@@ -151,6 +151,10 @@ def model(ctx: Context) -> None:
             )
         if perf.labelled_rows:
             st.caption(f"{perf.labelled_rows:,} labelled rows in this round.")
+        if perf.estimated_rows:
+            st.caption(f"Estimated without labels from the model's calibrated confidence on "
+                       f"{perf.estimated_rows:,} rows; the band is the estimate ± its sampling "
+                       "error at this batch size.")
         if perf.per_class:
             _multiclass_performance(result)
     else:

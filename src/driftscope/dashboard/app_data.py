@@ -258,13 +258,16 @@ def features_table(
         PSI series per feature name (oldest first) for the trend sparkline.
     statuses : sequence of str, optional
         Keep only these levels.
-    sort : {"status", "psi", "name"}
-        Worst first, highest PSI first, or by name.
+    sort : {"status", "psi", "impact", "name"}
+        Worst first, highest PSI first, highest impact first (PSI × importance, when the
+        baseline held importance), or by name.
     """
     rows = []
     specs = metric_specs()
     # PSI, the metric the status policy reads, comes first, followed by its trend
     psi = next((spec.label for spec in specs if spec.name == "psi"), "PSI")
+    # drift impact (PSI × importance share) when the baseline held importance
+    has_impact = any(f.impact is not None for f in result.features)
     for f in worst_first(result.features) if sort == "status" else result.features:
         cells = _metric_cells(f, specs)
         rows.append(
@@ -273,6 +276,7 @@ def features_table(
                 "Status": f.status.value,
                 psi: f.metrics.psi,
                 "PSI trend": trends.get(f.name, []),
+                **({"Impact": f.impact, "Importance": f.importance} if has_impact else {}),
                 **{label: value for label, value in cells.items() if label != psi},
                 "Type": clip(f.type),
                 "Origin": clip(f.origin),
@@ -286,6 +290,9 @@ def features_table(
         frame = frame[frame["Status"].isin(list(statuses))]
     if sort == "psi":
         frame = frame.sort_values([psi, "Feature"], ascending=[False, True], na_position="last")
+    elif sort == "impact" and "Impact" in frame.columns:
+        frame = frame.sort_values(["Impact", "Feature"], ascending=[False, True],
+                                  na_position="last")
     elif sort == "name":
         frame = frame.sort_values("Feature", key=lambda s: s.str.lower())
     return frame.reset_index(drop=True)
@@ -399,6 +406,9 @@ def performance_table(result: RunResult) -> list[dict[str, Any]]:
             "Metric": clip(name) + (" (one-vs-rest)" if legacy else ""),
             "Current": metric.current,
             "Estimated": metric.estimated,
+            "Estimated band": (None if metric.estimated_lower is None
+                               or metric.estimated_upper is None else
+                               f"{metric.estimated_lower:.3f}–{metric.estimated_upper:.3f}"),
             "Baseline": None if legacy else metric.baseline,
             "Change vs baseline": None if legacy else metric.relative_change,
             "Status": metric.status.value,

@@ -10,6 +10,7 @@ import streamlit as st
 from driftscope.classify.episodes import alert_episodes
 from driftscope.dashboard import app_charts as charts
 from driftscope.dashboard import app_data as data
+from driftscope.dashboard.app_insights import insights
 from driftscope.dashboard.app_text import md, md_frame
 from driftscope.store import RunSummary
 
@@ -38,6 +39,7 @@ def overview(ctx: Context) -> None:
         perf = result.performance.status if result.performance else None
         st.markdown(f"Prediction drift {data.badge(pred)} · performance {data.badge(perf)}")
     _episodes(ctx.summaries)
+    insights(ctx)  # multivariate drift and the pipeline's contract
     if result.findings:
         with st.expander(f"Findings ({len(result.findings)})"):
             for finding in result.findings:
@@ -81,6 +83,8 @@ def features(ctx: Context) -> None:
         "Status", list(data.LEVELS), default=list(data.LEVELS), key="status_filter"
     )
     sort_labels = {"status": "Status (worst first)", "psi": "PSI (highest first)", "name": "Name"}
+    if any(f.impact is not None for f in ctx.result.features):  # the baseline held importance
+        sort_labels["impact"] = "Impact (PSI × importance, highest first)"
     sort = right.selectbox(
         "Sort by",
         list(sort_labels),
@@ -120,4 +124,8 @@ def _feature_columns() -> dict[str, Any]:
                                                           help=how["help"])
     config["PSI trend"] = st.column_config.LineChartColumn(
         "PSI trend", help="PSI over the rounds in view", y_min=0.0)
+    config["Impact"] = st.column_config.NumberColumn(
+        format="%.4f", help="PSI × the feature's importance share (from the baseline)")
+    config["Importance"] = st.column_config.NumberColumn(
+        format="%.3f", help="the feature's share of the model's importance among its origin")
     return config

@@ -12,6 +12,7 @@ from driftscope.baseline import Baseline
 from driftscope.config.models import MonitoringConfig
 from driftscope.engine.artifacts import Artifacts
 from driftscope.engine.derived import prediction_profiles, target_profile
+from driftscope.engine.estimation import reference_estimation
 from driftscope.engine.identifiers import looks_like_identifier
 from driftscope.engine.performance import reference_side_performance
 from driftscope.engine.prepare import excluded, prepare
@@ -42,7 +43,7 @@ def build_baseline(
     art = artifacts or Artifacts.load(cfg)
     prog = progress or Progress(enabled=False)
     target = art.target(cfg)
-    spark_ref = None
+    spark_ref = spark_side = None
     from driftscope.inputs.spark_source import open_spark_side, reference_table, wants_spark
 
     if wants_spark(reference, cfg):  # a Spark DataFrame, a table:name, or backend: spark
@@ -50,7 +51,13 @@ def build_baseline(
     if spark_ref is not None:  # profiled on Spark; rows on the driver only for the model
         needs_rows = bool(art.needs_frame or cfg.proba_column or cfg.prediction_column or
                           (target is not None and target in spark_ref.schema.names))
-        table, source = reference_table(spark_ref, needs_rows), spark_ref.name
+        if needs_rows and art.needs_frame:  # the model and feature engineering on executors
+            from driftscope.backends.spark_scoring import spark_prepare
+
+            spark_side = spark_prepare(spark_ref, cfg, art, "reference", target)
+        table = spark_side.table if spark_side is not None else \
+            reference_table(spark_ref, needs_rows)
+        source = spark_ref.name
     else:
         table, source = to_arrow(reference, "reference")
     if target is not None and target not in table.column_names and cfg.target \
@@ -60,7 +67,8 @@ def build_baseline(
         raise ConfigError(f"target: column {quoted(target)} is not in the reference ({source}); "
                           f"its columns are {listed}")
     specs, findings = infer_columns(table, cfg, excluded(cfg, target), "raw", source)
-    side = prepare(table, cfg, art, "reference", target, progress=prog)
+    side = spark_side if spark_side is not None else \
+        prepare(table, cfg, art, "reference", target, progress=prog)
     if target is not None and cfg.target and side.labels is None:
         raise ConfigError(f"target: column {quoted(target)} is in neither the reference "
                           f"({source}) nor the feature engineering's output")
@@ -83,7 +91,13 @@ def build_baseline(
         eng_specs, eng_findings = infer_columns(side.engineered, cfg, set(), "engineered",
                                                 "engineered reference")
         findings += eng_findings
-        eng = profile_table(side.engineered, eng_specs, None, cfg.max_value_bins, cfg.workers)
+        if getattr(side, "scored", None) is not None:  # engineered on Spark, profiled there
+            from driftscope.backends.spark_scoring import spark_engineered_profile
+
+            eng = spark_engineered_profile(side, eng_specs, None, settings)
+        else:
+            eng = profile_table(side.engineered, eng_specs, None, cfg.max_value_bins,
+                                cfg.workers)
         columns += [(s, eng.columns[s.name]) for s in eng_specs]
     columns += prediction_profiles(side, None)
     columns += target_profile(side, target)
@@ -104,8 +118,19 @@ def build_baseline(
             "was trained on, so its reference predictions are overconfident: prediction drift "
             "and the reference performance are not judged. Use a held-out reference, or set "
             "reference_predictions: out_of_fold")))
+    # drift impact and the multivariate checks: importance and a reference sample, kept once
+    from driftscope.engine.multivariate import reference_sample
+    from driftscope.model.importance import baseline_importance
+
+    importance, no_importance = baseline_importance(  # on Spark: the rows the driver sampled
+        getattr(side, "sample", None) or side, table, art, cfg, [s.name for s in specs],
+        [s.name for s, _ in columns if s.origin == "engineered"])
+    if no_importance:
+        findings.append(Finding(message=no_importance))
+    sample, sample_of = reference_sample(side.model_input, table, [s.name for s in specs],
+                                         side.engineered, cfg.multivariate, cfg.seed)
     return Baseline(
-        source=source, rows=raw.rows, columns=tuple(columns),
+        source=source, rows=raw.rows, columns=tuple(columns), sample=sample,
         findings=tuple(findings), model=art.model_info(cfg),
         settings={"max_value_bins": cfg.max_value_bins, "target": target,
                   "reference_columns": list(table.column_names),
@@ -118,6 +143,8 @@ def build_baseline(
                   "reference_predictions": cfg.reference_predictions,
                   "in_sample": in_sample,
                   "reference_performance": reference_performance,
+                  "importance": importance, "multivariate_sample": sample_of,
+                  "estimation": reference_estimation(side, art, cfg, in_sample),
                   "reference_labelled_rows": (None if side.labels is None else
                                               int(sum(v is not None for v in side.labels)))},
     )

@@ -60,6 +60,8 @@ def select_columns(bl: Baseline, cfg: MonitoringConfig) -> list[ColumnSpec]:
         if not cfg.is_enabled(s.name) or (cfg.columns is not None
                                           and s.name not in cfg.columns):
             continue
+        if s.name == cfg.id_column:  # row ids are kept, never monitored
+            continue
         for kind, patterns in (("categorical", cfg.categorical), ("numerical", cfg.numerical)):
             if s.type != kind and matches(s.name, patterns):
                 raise ConfigError(f"{kind}: the baseline holds {quoted(s.name)} as {s.type}; "

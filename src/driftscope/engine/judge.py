@@ -21,6 +21,8 @@ from driftscope.classify.policy import (
 from driftscope.compare.column import ColumnComparison, compare_column
 from driftscope.config.models import MonitoringConfig
 from driftscope.engine.artifacts import Artifacts
+from driftscope.engine.estimation import round_estimation
+from driftscope.engine.multivariate import round_multivariate
 from driftscope.engine.performance import round_performance
 from driftscope.engine.prepare import Side
 from driftscope.engine.verdict import (
@@ -33,6 +35,8 @@ from driftscope.engine.verdict import (
 )
 from driftscope.inputs.schema import ColumnBreak
 from driftscope.limits import clip, quoted
+from driftscope.model.contract import round_contract
+from driftscope.model.importance import status_features, with_impact
 from driftscope.profile.model import ColumnProfile
 from driftscope.profile.spec import ColumnSpec
 from driftscope.progress import Progress
@@ -111,6 +115,7 @@ def judge(bl: Baseline, cfg: MonitoringConfig, art: Artifacts, cur: Side, data: 
         [f.name for f in features], last=cfg.trend.window, origins=["raw", "engineered"])
     features = apply_history(features, past_by_column(points, baseline_id), cfg)
     features = with_breaks(features, pairs, feature_comps, breaks)
+    features = with_impact(features, bl.settings.get("importance"))  # drift × importance
     extra_comps = list(zip(extra_pairs, comps[len(pairs):]))
     singles = {s.origin: classify_columns([c], cfg, [s.origin])[0]
                for (s, _, _), c in extra_comps if s.origin != "class_probability"}
@@ -127,6 +132,8 @@ def judge(bl: Baseline, cfg: MonitoringConfig, art: Artifacts, cur: Side, data: 
     performance, perf_findings = round_performance(
         cur, art, cfg, None if in_sample else bl.settings.get("reference_performance"),
         bl.settings.get("reference_labelled_rows"))
+    performance, estimation_findings = round_estimation(cur, art, cfg, bl.settings, performance)
+    perf_findings += estimation_findings
     suspect = None
     if not in_sample and bl.settings.get("reference_predictions", "model") == "model":
         prediction, predicted_class, class_probabilities, suspect = unexplained_shift(
@@ -143,9 +150,16 @@ def judge(bl: Baseline, cfg: MonitoringConfig, art: Artifacts, cur: Side, data: 
                 "on a reference that looks in-sample (see the findings), so this is at most "
                 "a WARNING."))
     pred_status = prediction_status(prediction, predicted_class, class_probabilities)
-    status, reason = round_status(features, cfg, pred_status, performance, target_result)
+    # impact.weigh_status: an unimportant CRITICAL feature counts as WARNING for the round
+    judged, capped = (status_features(features, cfg.impact.min_importance_share)
+                      if cfg.impact.weigh_status else (list(features), []))
+    status, reason = round_status(judged, cfg, pred_status, performance, target_result)
+    if capped:
+        reason = (f"{reason.rstrip('.')}; {len(capped)} CRITICAL feature(s) below "
+                  f"impact.min_importance_share {cfg.impact.min_importance_share:g} count as "
+                  f"WARNING ({', '.join(clip(c) for c in capped[:5])}).")
     # the advice for the rest of the round; broken columns get their own (schema_break_advice)
-    intact = [f for f in features if f.name not in breaks]
+    intact = [f for f in judged if f.name not in breaks]
     intact_status = (round_status(intact, cfg, pred_status, performance, target_result)[0]
                      if breaks else status)
     if breaks:  # a broken feed is never a quiet round, even when features count by share
@@ -182,9 +196,14 @@ def judge(bl: Baseline, cfg: MonitoringConfig, art: Artifacts, cur: Side, data: 
         findings.append(Finding(message="no model and no logged prediction columns: "
                                 "prediction drift was not measured"
                                 + (" although the baseline holds predictions; pass the same "
-                                   "--model" if ref_pred else "")))
+                                   "--model (or 'model:' in the config)" if ref_pred else "")))
     w_start, w_end = data.window
     counts = {s.value: sum(f.status is s for f in features) for s in Severity}
+    # the fitted pipeline's own contract and the multivariate checks (report their statuses;
+    # the round's status stays the features' and the model's)
+    contract, contract_findings = round_contract(bl, cfg, art.model, cur.model_input)
+    findings += contract_findings
+    multivariate = round_multivariate(bl, cfg, cur, art.model)
     prog.close()
     return RunResult(
         run=RunInfo(
@@ -221,6 +240,8 @@ def judge(bl: Baseline, cfg: MonitoringConfig, art: Artifacts, cur: Side, data: 
         class_probabilities=tuple(class_probabilities),
         target=target_result,
         performance=performance,
+        contract=contract,
+        multivariate=multivariate,
         findings=tuple(findings),
         settings={
             "thresholds": cfg.thresholds.model_dump(),

@@ -56,6 +56,10 @@ class Side:
     """Categorical dtypes restored for the model (the current side follows)."""
     target_labels: np.ndarray | None = None
     """The target as the data holds it (before ``coding``): target drift is in these terms."""
+    model_input: pd.DataFrame | None = None
+    """The rows as the model is given them (its columns, categorical dtypes restored); None
+    without a model, and on a side joined from streamed batches beyond
+    ``engine.round.KEPT_MODEL_INPUT_ROWS`` rows."""
 
     @classmethod
     def joined(cls, sides: Sequence[Side]) -> Side:
@@ -73,7 +77,16 @@ class Side:
             first, table=first.table.schema.empty_table(), engineered=engineered,
             predictions=None if error else _joined_predictions([s.predictions for s in sides]),
             labels=_joined([s.labels for s in sides]), prediction_error=error,
-            findings=findings, target_labels=_joined([s.target_labels for s in sides]))
+            findings=findings, target_labels=_joined([s.target_labels for s in sides]),
+            model_input=_joined_frames([s.model_input for s in sides]))
+
+
+def _joined_frames(parts: Sequence[pd.DataFrame | None]) -> pd.DataFrame | None:
+    """The batches' model input as one frame; None when a batch did not keep its own (the
+    round keeps it for a bounded number of rows)."""
+    if not parts or any(p is None for p in parts):
+        return None
+    return pd.concat(parts, ignore_index=True)  # type: ignore[arg-type]
 
 
 def _joined(parts: Sequence[np.ndarray | None]) -> np.ndarray | None:
@@ -161,7 +174,7 @@ def prepare(table: pa.Table, cfg: MonitoringConfig, art: Artifacts, side: str,
             # production data the model cannot score is a finding of the round, not bad input
             return Side(table=table, engineered=engineered, predictions=None, labels=labels,
                         prediction_error=str(err), coding=coding, categories=categories,
-                        target_labels=raw_labels)
+                        target_labels=raw_labels, model_input=X)
         if labels is not None and classes:
             messages += check_labels(labels, classes, side, target, "the model")
         if coding is not None and coding.inferred and side == "reference" and labels is not None:
@@ -189,7 +202,8 @@ def prepare(table: pa.Table, cfg: MonitoringConfig, art: Artifacts, side: str,
             "from positive_class; set 'labels:' in the config to choose another mapping")))
     return Side(table=table, engineered=engineered, predictions=predictions, labels=labels,
                 findings=tuple(findings), model_columns=used_columns, coding=coding,
-                categories=categories, target_labels=raw_labels)
+                categories=categories, target_labels=raw_labels,
+                model_input=X if art.model is not None and model_input is not None else None)
 
 
 def labels_of(table: pa.Table, target: str | None) -> np.ndarray | None:
@@ -199,6 +213,7 @@ def labels_of(table: pa.Table, target: str | None) -> np.ndarray | None:
 
 
 def excluded(cfg: MonitoringConfig, target: str | None) -> set[str]:
-    return {c for c in (target, cfg.proba_column, cfg.prediction_column, cfg.timestamp_column)
+    return {c for c in (target, cfg.proba_column, cfg.prediction_column, cfg.timestamp_column,
+                        cfg.id_column)
             if c}
 

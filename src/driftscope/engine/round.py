@@ -43,6 +43,11 @@ def run_round(bl: Baseline, cfg: MonitoringConfig, art: Artifacts, current: Any,
     prog = progress or Progress(enabled=False)
     target = art.target(cfg) or bl.settings.get("target")
     data = open_current(current, cfg, source)
+    ids = None
+    if cfg.id_column is not None:  # read first: a missing id column is bad input
+        from driftscope.engine.row_ids import row_ids
+
+        ids = row_ids(data, cfg.id_column)
     raw_specs = select_columns(bl, cfg)
     # a schema break (a column missing, text for numbers, a new column) is a finding of the
     # round; the data, the feature engineering and the model read the repaired rows
@@ -61,9 +66,14 @@ def run_round(bl: Baseline, cfg: MonitoringConfig, art: Artifacts, current: Any,
     extra_pairs, pred_findings = derived_pairs(bl, cur, target)
     info = CurrentData(name=repaired.name, rows=cur_raw.rows, columns=len(data.schema.names),
                        window=window(data, cfg.timestamp_column))
-    return judge(bl, cfg, art, cur, info, pairs, extra_pairs, breaks, pred_findings,
-                 schema_findings + sketch_findings(pairs, cfg.backend), history, target,
-                 started, t0, prog)
+    result = judge(bl, cfg, art, cur, info, pairs, extra_pairs, breaks, pred_findings,
+                   schema_findings + sketch_findings(pairs, cfg.backend), history, target,
+                   started, t0, prog)
+    if ids is not None:  # recorded with the round, for labels that arrive later
+        from driftscope.engine.row_ids import keep_round_rows
+
+        result = keep_round_rows(result, ids, cur, cfg, art, bl, target)
+    return result
 
 
 def open_current(current: Any, cfg: MonitoringConfig, source: str | None) -> BatchSource:
@@ -146,9 +156,28 @@ def prepare_current(data: BatchSource, cfg: MonitoringConfig, art: Artifacts,
     if not needed:
         return Side(table=data.schema.empty_table(), engineered=None, predictions=None,
                     labels=None)
-    sides = [prepare(batch, cfg, art, "current", target, model_columns, inherited=bl.settings)
-             for batch in data.batches()]
+    if cfg.backend == "spark" and art.needs_frame:  # the model and feature engineering run
+        from driftscope.backends.spark import as_spark_source  # on the executors
+        from driftscope.backends.spark_scoring import spark_prepare
+        from driftscope.backends.spark_session import spark_session
+
+        on_spark = spark_prepare(as_spark_source(data, spark_session(cfg.spark_master)), cfg,
+                                 art, "current", target, model_columns, bl.settings)
+        if on_spark is not None:
+            return on_spark  # type: ignore[no-any-return]
+    sides, rows = [], 0
+    for batch in data.batches():
+        side = prepare(batch, cfg, art, "current", target, model_columns, inherited=bl.settings)
+        rows += batch.num_rows
+        if rows > KEPT_MODEL_INPUT_ROWS:  # the contract and multivariate checks go without
+            side = replace(side, model_input=None)
+        sides.append(side)
     return Side.joined(sides)
+
+
+KEPT_MODEL_INPUT_ROWS = 200_000
+"""Streamed current data keeps the model's input of at most this many rows (for the
+pipeline's contract and the multivariate checks, which then see what a local round sees)."""
 
 
 def engineered_pairs(bl: Baseline, cfg: MonitoringConfig, cur: Side,
@@ -167,8 +196,14 @@ def engineered_pairs(bl: Baseline, cfg: MonitoringConfig, cur: Side,
     breaks.update(eng_schema.breaks)
     schema_findings += eng_schema.findings
     ref_eng = {s.name: p for s, p in eng}
-    cur_eng = get_backend("local").profile(TableSource(eng_schema.table), eng_specs, ref_eng,
-                                           settings)
+    if getattr(cur, "scored", None) is not None:  # engineered on Spark, profiled there
+        from driftscope.backends.spark_scoring import spark_engineered_profile, spark_repair
+
+        cur_eng = spark_engineered_profile(cur, eng_specs, ref_eng, settings,
+                                           spark_repair(eng_specs, bl.source))
+    else:
+        cur_eng = get_backend("local").profile(TableSource(eng_schema.table), eng_specs,
+                                               ref_eng, settings)
     return [(s, ref_eng[s.name], cur_eng.columns[s.name]) for s in eng_specs]
 
 

@@ -149,7 +149,10 @@ def history_report(
     if feature is None:
         summaries = store.runs(last)
         if fmt == "json":
-            return _json([s.to_dict() for s in summaries])
+            from driftscope.store.row_log import label_coverage  # rounds run with id_column
+
+            covered = label_coverage(store)
+            return _json([{**s.to_dict(), **covered.get(s.run_id, {})} for s in summaries])
         if fmt == "csv":
             return _csv(_RUN_CSV_FIELDS, [_flat_run(s) for s in summaries])
         if not summaries:

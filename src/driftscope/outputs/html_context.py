@@ -89,6 +89,11 @@ def page_context(result: RunResult) -> dict[str, Any]:
         "chunks": _chunks(result),
         "settings": _settings(result.settings),
         "geo": GEOMETRY,
+        # drift impact (a sortable column when the baseline holds importance), the pipeline's
+        # contract and the multivariate checks
+        "has_impact": any(f.impact is not None for f in result.features),
+        "contract": result.contract,
+        "multivariate": result.multivariate,
     }
 
 

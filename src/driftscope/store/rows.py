@@ -231,3 +231,6 @@ def write_round(conn: Any, seq: int, result: RunResult) -> None:
                 for name, m in result.performance.metrics.items()
             ],
         )
+    from driftscope.store.row_log import write_rows  # the row ids of a round with id_column
+
+    write_rows(conn, seq, result.run.id)

@@ -19,6 +19,10 @@ Tables (all prefixed ``driftscope_`` so they can live in a shared database)::
     driftscope_column_metrics  (run_seq, column_position, field) pk; value: every other
       (since version 3)        metric field of a column (a metric registered after version 1
                                needs no migration: its fields are rows here)
+    driftscope_row_sets        run_seq pk; id column, row count, the context late labels
+      (since version 4)        need to recompute performance as the round did (JSON)
+    driftscope_row_predictions (run_seq, position) pk; row_id, proba, predicted, label,
+      (since version 4)        labelled_at: per-row ids of rounds run with ``id_column``
 
 The schema changes only through :data:`MIGRATIONS`: entry *i* upgrades a store from version
 *i* to *i + 1*, inside the transaction that records the new version, so a store is always at
@@ -247,6 +251,53 @@ def tables_added_in_v3(md: Any) -> dict[str, Any]:
     return {"column_metrics": column_metrics}
 
 
+def tables_added_in_v4(md: Any) -> dict[str, Any]:
+    """Declare the tables version 4 adds on ``md``, which must hold the version-1 tables.
+
+    A round run with ``id_column`` keeps its rows' ids (late labels are joined on them):
+    ``driftscope_row_sets`` holds one row per such round (the id column, how many rows, and as
+    JSON text what recomputing its performance needs: the positive class, the label mapping,
+    the baseline and the thresholds the round used); ``driftscope_row_predictions`` one row
+    per current row with an id: the id as text, the probability of the positive class and
+    the predicted class (NULL where the round had none), and the label in the model's coding
+    (NULL until known) with when it was attached (NULL when it came with the round).
+    """
+    from sqlalchemy import (
+        Column,
+        Double,
+        ForeignKeyConstraint,
+        Index,
+        Integer,
+        String,
+        Table,
+        Text,
+    )
+
+    row_sets = Table(
+        "driftscope_row_sets",
+        md,
+        Column("run_seq", Integer, primary_key=True, autoincrement=False),
+        Column("id_column", Text, nullable=False),
+        Column("rows", Integer, nullable=False),
+        Column("context_json", Text, nullable=False),
+        ForeignKeyConstraint(["run_seq"], ["driftscope_runs.seq"], ondelete="CASCADE"),
+    )
+    row_predictions = Table(
+        "driftscope_row_predictions",
+        md,
+        Column("run_seq", Integer, primary_key=True, autoincrement=False),
+        Column("position", Integer, primary_key=True, autoincrement=False),
+        Column("row_id", Text, nullable=False),
+        Column("proba", Double),
+        Column("predicted", Text),
+        Column("label", Text),
+        Column("labelled_at", String(40)),
+        ForeignKeyConstraint(["run_seq"], ["driftscope_row_sets.run_seq"], ondelete="CASCADE"),
+        Index("ix_driftscope_row_predictions_id", "row_id", "run_seq"),
+    )
+    return {"row_sets": row_sets, "row_predictions": row_predictions}
+
+
 def migrate_0_to_1(conn: Any) -> None:
     """Create the version-1 tables in a database that has none of driftscope's."""
     from sqlalchemy import MetaData
@@ -275,9 +326,21 @@ def migrate_2_to_3(conn: Any) -> None:
     tables_added_in_v3(md)["column_metrics"].create(conn)
 
 
+def migrate_3_to_4(conn: Any) -> None:
+    """Add ``driftscope_row_sets`` and ``driftscope_row_predictions``; the rounds already
+    stored kept no per-row ids and get none (late labels cannot reach them)."""
+    from sqlalchemy import MetaData
+
+    md = MetaData()
+    tables_v1(md)  # what the new tables' foreign keys point at, as it is at version 1
+    added = tables_added_in_v4(md)
+    added["row_sets"].create(conn)
+    added["row_predictions"].create(conn)
+
+
 Migration = Callable[[Any], None]
 
-MIGRATIONS: list[Migration] = [migrate_0_to_1, migrate_1_to_2, migrate_2_to_3]
+MIGRATIONS: list[Migration] = [migrate_0_to_1, migrate_1_to_2, migrate_2_to_3, migrate_3_to_4]
 """``MIGRATIONS[i]`` upgrades a store from schema version ``i`` to ``i + 1``, inside the
 transaction that also records the new version."""
 
@@ -306,4 +369,5 @@ def tables() -> dict[str, Any]:
             _TABLES.update(tables_v1(md))
             _TABLES.update(tables_added_in_v2(md))
             _TABLES.update(tables_added_in_v3(md))
+            _TABLES.update(tables_added_in_v4(md))
         return _TABLES
