@@ -2003,3 +2003,35 @@ def test_report_out_never_replaces_a_file_driftscope_did_not_write(cli: Cli, dat
         assert victim.read_bytes() == before
     # its own earlier HTML report may be replaced
     assert cli("report", "--from", source, "--out", out / "drift_report.html").code == 0
+
+
+def test_the_run_summary_names_an_estimate_the_multivariate_checks_and_the_contract() -> None:
+    import dataclasses
+
+    from driftscope.cli_summary import summary
+    from driftscope.insights import (
+        ContractCheck,
+        ContractReport,
+        DomainClassifierResult,
+        MultivariateResult,
+    )
+    from driftscope.result import PerformanceMetric, PerformanceResult, Severity
+    from tests.factories import make_result
+
+    plain = summary(make_result(), Path("o")).splitlines()
+    assert not any(line.startswith(("  multivariate", "  pipeline contract")) for line in plain)
+    estimate = PerformanceResult(Severity.WARNING, "estimated drop", {
+        "roc_auc": PerformanceMetric(current=None, estimated=0.71, baseline=0.8)})
+    dc = DomainClassifierResult(Severity.CRITICAL, "told apart", 0.912, 0.9, 0.92,
+                                (0.9, 0.92), 100, 100, 3)
+    check = ContractCheck("out_of_range", "age", "reference", Severity.WARNING, "outside", 0.02, 2)
+    calm = dataclasses.replace(check, column="income", status=Severity.NORMAL)
+    result = dataclasses.replace(
+        make_result(), performance=estimate,
+        multivariate=MultivariateResult(Severity.CRITICAL, "joint drift", 200, 0,
+                                        domain_classifier=dc),
+        contract=ContractReport(Severity.WARNING, "1 alert", True, (check, calm)))
+    lines = summary(result, Path("o")).splitlines()
+    assert "  performance: WARNING (estimated, no labels)" in lines
+    assert "  multivariate: CRITICAL (domain classifier AUC 0.912)" in lines
+    assert "  pipeline contract: WARNING (1 of 2 checks alert)" in lines

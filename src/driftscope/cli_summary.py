@@ -41,7 +41,21 @@ def summary(result: RunResult, out: Path, html: bool = True) -> str:
         lines.append(f"  prediction: {worst.status.value} "
                      f"({what}{judged}PSI {worst.metrics.psi:.3f})")
     if result.performance is not None:
-        lines.append(f"  performance: {result.performance.status.value}")
+        perf = result.performance
+        estimated = " (estimated, no labels)" if perf.metrics and all(
+            m.current is None and m.estimated is not None for m in perf.metrics.values()) else ""
+        lines.append(f"  performance: {perf.status.value}{estimated}")
+    multivariate = result.multivariate
+    if multivariate is not None:
+        dc = multivariate.domain_classifier
+        auc = f" (domain classifier AUC {dc.auc:.3f})" if dc is not None and dc.auc is not None \
+            else ""
+        lines.append(f"  multivariate: {multivariate.status.value}{auc}")
+    contract = result.contract
+    if contract is not None and contract.readable:
+        alerting = sum(c.status is not Severity.NORMAL for c in contract.checks)
+        lines.append(f"  pipeline contract: {contract.status.value} ({alerting} of "
+                     f"{len(contract.checks)} checks alert)")
     lines.append(f"  {p(result.recommendation, 1000)}")
     html_txt = f", {p(str(out / 'drift_report.html'), None)}" if html else ""
     lines.append(f"  report: {p(str(out / 'drift_report.json'), None)}{html_txt}")

@@ -52,7 +52,10 @@ __all__ = [
     "worst_first_key",
 ]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+"""1.1 added, all optional: performance estimates with their band (``estimated_lower``,
+``estimated_upper``, ``estimated_rows``), ``features[].importance`` and ``impact``, ``contract``
+and ``multivariate``; every 1.0 report is a valid 1.1 report."""
 
 FeatureType = Literal["numerical", "categorical"]
 Origin = Literal["raw", "engineered", "prediction", "predicted_class", "target",
