@@ -228,3 +228,21 @@ def test_streamed_rounds_keep_the_model_input_up_to_a_bound(
     assert bounded.multivariate.domain_classifier is None
     assert "not kept" in bounded.multivariate.reason
     assert bounded.contract is not None and not bounded.contract.readable
+
+
+def test_the_pca_check_raises_no_more_warnings_than_its_threshold_allows_without_drift() -> None:
+    """Reference and current drawn from one distribution, 200 times: a threshold of 3
+    standard errors lets about 0.1 % of rounds through one-sided. The earlier threshold (the
+    spread of chunks of the held-out half) was about 2.5 times too tight: about one round in
+    ten was a WARNING."""
+    cfg = MultivariateSettings()
+    warnings = 0
+    rng = np.random.default_rng(11)
+    for trial in range(200):
+        x = rng.normal(size=(3000, 8)) @ rng.normal(size=(8, 8))  # correlated columns
+        ref = pd.DataFrame(x[:2000], columns=[f"x{i}" for i in range(8)])
+        cur = pd.DataFrame(x[2000:], columns=ref.columns)
+        result = pca_reconstruction(ref, cur, cfg, seed=trial)
+        warnings += result.status is not Severity.NORMAL
+        assert result.warning_threshold is not None and result.reference_error is not None
+    assert warnings <= 4
