@@ -67,8 +67,23 @@ def test_labels_decide_where_they_measured_the_metric():
     assert r.reason == "Measured on 1000 labelled rows."  # the measurement's own reason
 
 
-def test_disagreement_is_realized_outside_the_band_of_decision_metrics_only():
+def test_disagreement_needs_more_than_both_sampling_errors_and_survives_the_correction():
+    """SE 0.01 at the batch, calibration on as many reference rows as the batch has: the
+    difference's standard error is 0.01·√2; accuracy 4 SE off (2.83 of the difference's,
+    p 0.0047) counts at 0.01, not at 0.001; ROC AUC 1 SE off never; Brier is not judged."""
+    from scipy.stats import norm
+
     est = _est({"accuracy": 0.80, "roc_auc": 0.85, "brier": 0.10}, 0.01)
-    off = disagreements({"accuracy": 0.76, "roc_auc": 0.84, "brier": 0.20}, est, 3.0)
-    assert [o[0] for o in off] == ["accuracy"]  # 4 SE out; roc_auc 1 SE; brier not judged
-    assert disagreements({"accuracy": 0.76}, est, 5.0) == []
+    rows = est.rows
+    off = disagreements({"accuracy": 0.76, "roc_auc": 0.84, "brier": 0.20}, est, 0.01, rows)
+    assert [o[0] for o in off] == ["accuracy"]
+    name, measured, value, se, q = off[0]
+    assert se == pytest.approx(0.01 * 2 ** 0.5)
+    p_acc, p_auc = 2 * norm.sf(0.04 / se), 2 * norm.sf(0.01 / se)
+    assert q == pytest.approx(min(2 * p_acc, p_auc))  # Benjamini-Hochberg over the two judged
+    assert disagreements({"accuracy": 0.76, "roc_auc": 0.84}, est, 0.001, rows) == []
+    # without the calibration's error (a huge reference) the same gap is 4 SE
+    assert disagreements({"accuracy": 0.765}, est, 0.01, None) != []
+    assert disagreements({"accuracy": 0.765}, est, 0.01, rows) == []
+
+

@@ -129,12 +129,19 @@ def test_band_sigmas_sets_the_width(reference):
             4 * (n.estimated_upper - n.estimated_lower))
 
 
-def test_band_sigmas_decides_the_concept_drift_finding(reference):
+def test_significance_decides_the_concept_drift_finding_not_the_band(reference):
+    """The finding tests the gap against both sampling errors (the batch's and the
+    calibration's) at ``significance``, Benjamini-Hochberg over the metrics; ``band_sigmas``
+    only draws the band."""
     cur = _table(3000, 7, concept=0.1)
-    found = {k: any(f.message.startswith("concept drift") for f in
-                    _round(reference, cur, estimation={"band_sigmas": k}).findings)
-             for k in (2.0, 10.0)}
-    assert found == {2.0: True, 10.0: False}
+
+    def found(**kw: object) -> bool:
+        return any(f.message.startswith("concept drift") for f in _round(reference, cur,
+                                                                          **kw).findings)
+
+    assert found(significance=0.01)
+    assert not found(significance=1e-12)
+    assert found(estimation={"band_sigmas": 10.0})
 
 
 def test_enabled_false_turns_estimation_off(reference):

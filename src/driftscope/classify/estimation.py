@@ -13,6 +13,7 @@ with labels, the measurement decides its status; the estimate only decides where
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 
 from driftscope.classify.correction import bh_adjust
@@ -127,19 +128,35 @@ measure the calibration itself: the estimate inherits any small calibration erro
 reference, and their bands are narrow enough for that bias alone to leave them."""
 
 
-def disagreements(realized: Mapping[str, float | None], est: Estimate, sigmas: float
+def disagreements(realized: Mapping[str, float | None], est: Estimate, significance: float,
+                  reference_rows: int | None = None
                   ) -> list[tuple[str, float, float, float, float]]:
-    """Metrics of :data:`DISAGREEMENT_METRICS` whose realized value lies outside the
-    estimate's band (estimated on the same labelled rows): ``(name, realized, estimate,
-    lower, upper)`` each."""
-    out = []
+    """Metrics of :data:`DISAGREEMENT_METRICS` whose realized value differs from the estimate
+    (made on the same labelled rows) by more than sampling explains: ``(name, realized,
+    estimate, standard error of the difference, adjusted p-value)`` each.
+
+    Two errors separate them without any concept drift: the realized value's own sampling
+    error at ``n`` rows, ``s / √n``, and the calibration's, fitted on ``reference_rows``
+    labelled reference rows, ``s / √reference_rows``; the difference's standard error is
+    ``s · √(1/n + 1/reference_rows)``. The two-sided normal p-values of the metrics judged are
+    adjusted by Benjamini–Hochberg and compared with ``significance`` (the guard every alert
+    has), so five correlated metrics do not give five chances of a false finding.
+    """
+    from scipy.special import ndtr
+
+    judged: list[tuple[str, float, float, float, float]] = []
     for name in DISAGREEMENT_METRICS:
         value, measured = est.values.get(name), realized.get(name)
-        if value is None or measured is None or _few_positives(name, est):
+        se = est.standard_errors.get(name)
+        if value is None or measured is None or se is None or _few_positives(name, est):
             continue
-        lower, upper = est.band(name, sigmas)
-        if lower is None or upper is None:
-            continue
-        if measured < lower or measured > upper:
-            out.append((name, float(measured), float(value), lower, upper))
-    return out
+        ratio = est.rows / reference_rows if reference_rows else 0.0
+        se_diff = float(se) * math.sqrt(1.0 + ratio)
+        gap = float(measured) - float(value)
+        p = (0.0 if gap else 1.0) if se_diff <= 0 else \
+            float(2.0 * ndtr(-abs(gap) / se_diff))
+        judged.append((name, float(measured), float(value), se_diff, p))
+    adjusted = bh_adjust([j[4] for j in judged])
+    return [(name, measured, value, se_diff, q)
+            for (name, measured, value, se_diff, _p), q in zip(judged, adjusted)
+            if q < significance]

@@ -198,7 +198,7 @@ def round_estimation(cur: Side, art: Artifacts, cfg: MonitoringConfig,
     if cur.labels is not None and performance is not None and performance.labelled_rows:
         labelled = np.array([label_text(v) is not None for v in cur.labels], dtype=bool)
         on_labelled = estimate(state, np.where(labelled, proba, np.nan), pred)
-        findings += _concept_drift(performance, on_labelled, cfg)
+        findings += _concept_drift(performance, on_labelled, cfg, state.rows)
     return merged, findings
 
 
@@ -238,27 +238,28 @@ def _round_multiclass(cur: Side, art: Artifacts, cfg: MonitoringConfig,
         labelled = usable & np.array([label_text(v) is not None for v in cur.labels],
                                      dtype=bool)
         on_labelled = estimate_multiclass(state, matrix[labelled], predicted[labelled])
-        findings += _concept_drift(performance, on_labelled, cfg)
+        findings += _concept_drift(performance, on_labelled, cfg, state.rows)
     return merged, findings
 
 
 def _concept_drift(performance: PerformanceResult, on_labelled: Any,
-                   cfg: MonitoringConfig) -> list[Finding]:
-    """The concept-drift finding: realized metrics outside the band of the estimate on the
-    same labelled rows."""
+                   cfg: MonitoringConfig, reference_rows: int | None) -> list[Finding]:
+    """The concept-drift finding: realized metrics further from the estimate on the same
+    labelled rows than the realized value's and the calibration's sampling errors explain
+    (:func:`driftscope.classify.estimation.disagreements`)."""
     from driftscope.classify.estimation import disagreements
 
     realized = {k: m.current for k, m in performance.metrics.items()}
-    off = disagreements(realized, on_labelled, cfg.estimation.band_sigmas)
+    off = disagreements(realized, on_labelled, cfg.significance, reference_rows)
     if not off:
         return []
-    shown = "; ".join(f"{name} realized {r:.3f} vs estimated {e:.3f} (band "
-                      f"{lo:.3f}–{hi:.3f})" for name, r, e, lo, hi in off)
+    shown = "; ".join(f"{name} realized {r:.3f} vs estimated {e:.3f} (± {se:.3f} standard "
+                      f"error, adjusted p {q:.2g})" for name, r, e, se, q in off)
     return [Finding(message=(
         f"concept drift: the realized performance disagrees with the estimate from the "
-        f"model's calibrated confidence beyond its band on {on_labelled.rows} labelled "
-        f"rows ({shown}); the relation between inputs and label changed, which input "
-        "drift cannot show — retrain on recent labelled data"))]
+        f"model's calibrated confidence by more than sampling explains on "
+        f"{on_labelled.rows} labelled rows ({shown}); the relation between inputs and label "
+        "changed, which input drift cannot show — retrain on recent labelled data"))]
 
 
 def with_estimation(bl: Any, reference: Any, cfg: MonitoringConfig, art: Artifacts) -> Any:
