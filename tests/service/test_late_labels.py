@@ -141,3 +141,24 @@ def test_labels_in_another_coding_are_refused_with_422_and_not_stored(
                        headers=head).status_code == 201  # the same labels, coded as the round
     perf = client.get(f"/v1/runs/{run_id}", headers=AUTH).json()["performance"]
     assert perf["labelled_rows"] == 50
+
+
+def test_stored_labels_in_another_coding_are_left_out_when_their_round_comes(
+        client: Any, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    current = _with_predictions(rows(200, seed=12), 12)
+    current["rid"] = range(200)
+    head = {**AUTH, "Content-Type": TYPES["json"]}
+    labels = current[["rid", "status"]].copy()
+    labels.loc[:9, "status"] = "BAD"  # no round to check them against yet: stored
+    assert client.post("/v1/labels", content=BODIES["json"](labels),
+                       headers=head).status_code == 201
+    assert client.post("/v1/records", content=BODIES["json"](current.drop(
+        columns=["status"])), headers=head).status_code == 201
+    with caplog.at_level(logging.WARNING, logger="driftscope.service"):
+        run_id = client.post("/v1/rounds", headers=AUTH).json()["run"]["id"]
+    perf = client.get(f"/v1/runs/{run_id}", headers=AUTH).json()["performance"]
+    assert perf["labelled_rows"] == 190  # the others attached, the 10 left out
+    assert any("stored labels left out: the label 'BAD' (10 row(s))" in r.getMessage()
+               for r in caplog.records)

@@ -204,8 +204,8 @@ def coverage(store: HistoryStore, run_ids: Sequence[str] | None = None
 
 def replace_result(conn: Any, seq: int, result: Any) -> None:
     """Rewrite a stored round's header fields that late labels change (status, reason,
-    recommendation, performance status, the result's JSON) and its performance rows, inside ``conn``'s
-    transaction; the columns, bins and profiles stay as they were."""
+    recommendation, performance status, the result's JSON) and its performance rows,
+    inside ``conn``'s transaction; the columns, bins and profiles stay as they were."""
     from sqlalchemy import delete, insert, update
 
     from driftscope.result import Severity
