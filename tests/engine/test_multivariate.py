@@ -246,3 +246,16 @@ def test_the_pca_check_raises_no_more_warnings_than_its_threshold_allows_without
         warnings += result.status is not Severity.NORMAL
         assert result.warning_threshold is not None and result.reference_error is not None
     assert warnings <= 4
+
+
+def test_infinite_values_count_as_missing_in_both_checks() -> None:
+    """An infinity in a numerical column neither crashes the PCA nor the classifier."""
+    cfg = MultivariateSettings()
+    ref = _frame(400, 1)
+    cur = _frame(300, 2)
+    cur.loc[:9, "a"] = np.inf
+    cur.loc[10:14, "d"] = -np.inf
+    result = multivariate_drift(ref, cur, cfg, seed=0)
+    assert result.domain_classifier is not None and result.pca_reconstruction is not None
+    assert math.isfinite(result.pca_reconstruction.current_error or math.nan)
+    assert math.isfinite(result.domain_classifier.auc or math.nan)

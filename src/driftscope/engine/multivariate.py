@@ -78,7 +78,10 @@ def _numeric(s: pd.Series) -> bool:
 
 
 def _as_float(s: pd.Series) -> np.ndarray:
-    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    """Numbers as floats; infinite values count as missing in both checks (the per-feature
+    metrics count them in the outer bins)."""
+    values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.where(np.isinf(values), np.nan, values)
 
 
 def _as_text(s: pd.Series) -> pd.Series:
