@@ -24,9 +24,9 @@ so bin counts, category counts, missing counts, and hence PSI, Jensen–Shannon,
 the missing and unseen shares equal the local backend's exactly; moments equal them up to
 floating-point rounding (merged by partition). The sorted values are never held, so
 Kolmogorov–Smirnov comes from the merged KLL sketches (``approximate_ks``) whatever ``ks``
-says, with its error bound stated in the report. The rows a model scores or a feature
-engineering reads are not profiled here: the engine streams those to the driver in bounded
-batches (:class:`driftscope.inputs.spark_source.SparkSource`).
+says, with its error bound stated in the report. A model and a feature engineering run on the
+executors too (:mod:`driftscope.backends.spark_scoring`): the engineered columns are profiled
+by these same passes, and only the predictions and labels come to the driver.
 """
 
 from __future__ import annotations

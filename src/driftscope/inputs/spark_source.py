@@ -4,9 +4,10 @@ A :class:`SparkSource` is a Spark DataFrame plus, where needed, a conversion of 
 batches that runs on the executors (CSV text typed the way driftscope types CSV; a folder's
 numbers widened as the streaming backend widens them). The ``spark`` backend profiles it on
 the cluster without bringing rows to the driver. What the engine asks of any source — the
-schema check's first batch, and the rows a model scores or a feature engineering reads — is
-streamed to the driver a bounded batch at a time (``toLocalIterator``, one partition at a
-time); the profiles never are.
+schema check's first batch, a sample a model scores on the driver, and the rows logged
+predictions or labels are read from (without a model) — comes to the driver a bounded batch
+at a time (``toLocalIterator``, one partition at a time); a model and a feature engineering
+run on the executors (:mod:`driftscope.backends.spark_scoring`); the profiles never come.
 
 Spark reads: Parquet and CSV files, a folder of them (:func:`driftscope.inputs.datasets.
 open_dataset` checks them on the driver first, with the same one-line errors as the streaming
@@ -89,6 +90,21 @@ class SparkSource:
                 first = converted(first, self.convert, self._schema)
             return _as_table(first.collect(), self._schema)
 
+    def sample_rows(self, rows: int, seed: int = 0) -> pa.Table:
+        """About ``rows`` rows drawn (seeded, Bernoulli) from the whole side, not its first
+        partition: what the driver prepares itself when a model runs on the executors."""
+        from driftscope.backends.spark_session import quiet_pyspark
+
+        with quiet_pyspark():
+            total = self.num_rows
+            picked = self.frame
+            if total > rows:
+                picked = picked.sample(False, min(1.0, 1.1 * rows / total), seed)
+            picked = picked.limit(rows)
+            if self.convert is not None:
+                picked = converted(picked, self.convert, self._schema)
+            return _as_table(picked.collect(), self._schema)
+
     def batches(self, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
         """The rows streamed to the driver a batch at a time, a partition at a time."""
         names = list(self._schema.names) if columns is None else list(columns)
@@ -135,17 +151,27 @@ def spark_type_schema(schema: pa.Schema) -> Any:
                          ) from None
 
 
+def spark_safe(schema: pa.Schema) -> pa.Schema:
+    """``schema`` as Spark takes it back from Python: timestamps in microseconds (Spark's
+    Arrow reader refuses seconds, milliseconds and nanoseconds)."""
+    fields = [f.with_type(pa.timestamp("us", f.type.tz)) if pa.types.is_timestamp(f.type)
+              and f.type.unit != "us" else f for f in schema]
+    return pa.schema(fields)
+
+
 def converted(frame: Any, convert: Convert, schema: pa.Schema) -> Any:
     """``frame`` with ``convert`` applied to its Arrow batches on the executors."""
+    safe = spark_safe(schema)
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            yield from convert(pa.Table.from_batches([batch])).to_batches()
+            out = convert(pa.Table.from_batches([batch]))
+            yield from (out if out.schema == safe else out.cast(safe)).to_batches()
 
     from driftscope.backends.spark_session import quiet_pyspark
 
     with quiet_pyspark():
-        return frame.mapInArrow(run, spark_type_schema(schema))
+        return frame.mapInArrow(run, spark_type_schema(safe))
 
 
 def open_spark(target: Any, session: Any, name: str | None = None,
@@ -253,10 +279,10 @@ def open_spark_side(data: Any, cfg: Any, role: str, source: str | None = None
 
 
 def reference_table(src: SparkSource, needs_rows: bool) -> pa.Table:
-    """What the baseline build reads of a Spark reference on the driver: its rows when a
-    model, logged predictions, a target or a feature engineering needs them (streamed a batch
-    at a time, then held: the reference predictions are computed on the driver), else only
-    its schema (the profiles are computed on the cluster)."""
+    """What the baseline build reads of a Spark reference on the driver when the model and
+    feature engineering do not run on the executors (logged predictions or a target without
+    a model, out-of-fold reference predictions): its rows (streamed a batch at a time, then
+    held), else only its schema (the profiles are computed on the cluster)."""
     if not needs_rows:
         return src.schema.empty_table()
     batches = list(src.batches())
