@@ -134,10 +134,15 @@ def test_the_result_imports_only_modules_below_it() -> None:
 
     assert _driftscope_imports(Path(driftscope.result.__file__)) <= {
         "driftscope.errors", "driftscope.findings", "driftscope.plain", "driftscope.safe_yaml",
-        "driftscope.severity", "driftscope.insights"}  # fmt: skip
+        "driftscope.severity", "driftscope.insights", "driftscope.result_performance"
+    }  # fmt: skip
     import driftscope.insights  # the contract and multivariate result types: low-level too
 
     assert _driftscope_imports(Path(driftscope.insights.__file__)) <= {"driftscope.severity"}
+    import driftscope.result_performance as performance  # the performance types: low-level too
+
+    assert _driftscope_imports(Path(performance.__file__)) <= {"driftscope.plain",
+                                                               "driftscope.severity"}
 
 
 def test_no_input_module_imports_the_result() -> None:

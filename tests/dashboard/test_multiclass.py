@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import driftscope
-from driftscope.dashboard import app_data as data
+from driftscope.dashboard import app_performance as perf_data
 from driftscope.result import PerformanceMetric, PerformanceResult, RunResult, Severity
 from driftscope.store import HistoryStore
 from tests.dashboard.test_app import app, assert_clean, goto, texts
@@ -60,20 +60,20 @@ def _legacy(result: RunResult) -> RunResult:
 
 
 def test_multiclass_tables(iris_round: RunResult) -> None:
-    assert not data.legacy_one_vs_rest(iris_round)
-    table = data.performance_table(iris_round)
+    assert not perf_data.legacy_one_vs_rest(iris_round)
+    table = perf_data.performance_table(iris_round)
     assert [r["Metric"] for r in table] == ["accuracy", "log_loss", "macro_f1", "weighted_f1"]
     assert table[0]["Baseline"] == 0.95 and table[0]["Change vs baseline"] is not None
-    per_class = data.per_class_frame(iris_round)
+    per_class = perf_data.per_class_frame(iris_round)
     assert list(per_class["Class"]) == ["setosa", "versicolor", "virginica"]
     assert int(per_class["Labelled rows"].sum()) == 75
-    positive, ovr = data.one_vs_rest_frame(iris_round)
+    positive, ovr = perf_data.one_vs_rest_frame(iris_round)
     assert positive == "virginica" and "roc_auc" in list(ovr["Metric"])
-    matrix = data.confusion_frame(iris_round)
+    matrix = perf_data.confusion_frame(iris_round)
     assert list(matrix.columns) == list(matrix.index) == ["setosa", "versicolor", "virginica"]
     assert int(matrix.to_numpy().trace()) == round(
         iris_round.performance.metrics["accuracy"].current * 75)  # type: ignore[union-attr,operator]
-    probs = data.class_probability_frame(iris_round)
+    probs = perf_data.class_probability_frame(iris_round)
     assert list(probs["Column"]) == ["prediction[setosa]", "prediction[versicolor]",
                                      "prediction[virginica]"]
 
@@ -81,11 +81,11 @@ def test_multiclass_tables(iris_round: RunResult) -> None:
 def test_a_legacy_one_vs_rest_round_shows_no_change_against_the_baseline(
         iris_round: RunResult) -> None:
     legacy = _legacy(iris_round)
-    assert data.predicted_classes(legacy) == 3 and data.legacy_one_vs_rest(legacy)
-    table = data.performance_table(legacy)
+    assert perf_data.predicted_classes(legacy) == 3 and perf_data.legacy_one_vs_rest(legacy)
+    table = perf_data.performance_table(legacy)
     assert table[0]["Metric"] == "accuracy (one-vs-rest)"
     assert table[0]["Baseline"] is None and table[0]["Change vs baseline"] is None
-    assert data.per_class_frame(legacy).empty and data.confusion_frame(legacy).empty
+    assert perf_data.per_class_frame(legacy).empty and perf_data.confusion_frame(legacy).empty
 
 
 @pytest.mark.slow  # Streamlit AppTest runs

@@ -248,7 +248,7 @@ def test_multiclass_logged_columns_are_not_estimated_and_say_so():
 
 @pytest.mark.slow
 def test_estimate_reaches_html_dashboard_and_history(reference, tmp_path):
-    from driftscope.dashboard import app_data
+    from driftscope.dashboard import app_performance
     from driftscope.outputs.html import render_html
     from driftscope.store.history import HistoryStore
 
@@ -257,7 +257,7 @@ def test_estimate_reaches_html_dashboard_and_history(reference, tmp_path):
     acc = rounds[-1].performance.metrics["accuracy"]
     html = render_html(rounds[-1])
     assert f"{acc.estimated_lower:.3f}–{acc.estimated_upper:.3f}" in html
-    table = {r["Metric"]: r for r in app_data.performance_table(rounds[-1])}
+    table = {r["Metric"]: r for r in app_performance.performance_table(rounds[-1])}
     assert table["accuracy"]["Current"] is None
     assert table["accuracy"]["Estimated band"] == \
         f"{acc.estimated_lower:.3f}–{acc.estimated_upper:.3f}"
@@ -267,7 +267,7 @@ def test_estimate_reaches_html_dashboard_and_history(reference, tmp_path):
         points = store.performance_series(metric="roc_auc")
         assert [p.estimated for p in points] == [
             r.performance.metrics["roc_auc"].estimated for r in rounds]
-        frame = app_data.performance_frame(points)
+        frame = app_performance.performance_frame(points)
         assert set(frame["kind"]) >= {"estimated", "baseline"} and "current" not in set(
             frame["kind"])
         stored = store.load(rounds[-1].run.id).performance

@@ -12,6 +12,7 @@ import streamlit as st
 
 from driftscope.dashboard import app_charts as charts
 from driftscope.dashboard import app_data as data
+from driftscope.dashboard import app_performance as perf_data
 from driftscope.dashboard.app_text import clip, code, md, unique
 from driftscope.result import FeatureResult, RunResult
 from driftscope.store.rows import columns_of
@@ -130,19 +131,19 @@ def model(ctx: Context) -> None:
         st.info("This round has no prediction drift (no model or probability column).")
     if result.class_probabilities:
         st.markdown("#### Probability of each class")
-        st.dataframe(data.class_probability_frame(result), hide_index=True, width="stretch")
+        st.dataframe(perf_data.class_probability_frame(result), hide_index=True, width="stretch")
 
     st.markdown("### Performance")
     perf = result.performance
     if perf is not None:
         st.markdown(f"{data.badge(perf.status)} {md(perf.reason)}")
         st.dataframe(
-            data.performance_table(result),
+            perf_data.performance_table(result),
             hide_index=True,
             width="stretch",
             column_config={"Change vs baseline": st.column_config.NumberColumn(format="percent")},
         )
-        if data.legacy_one_vs_rest(result):
+        if perf_data.legacy_one_vs_rest(result):
             st.caption(
                 "This round was recorded by an earlier driftscope, which measured this "
                 "multiclass model one-vs-rest for its positive class and compared those numbers "
@@ -159,7 +160,7 @@ def model(ctx: Context) -> None:
             _multiclass_performance(result)
     else:
         st.info("This round has no performance (no labels and no estimate).")
-    frame = data.performance_frame(perf_points)
+    frame = perf_data.performance_frame(perf_points)
     if not frame.empty:
         st.markdown("**Performance over time**")
         st.altair_chart(charts.performance_chart(frame), width="stretch")
@@ -173,12 +174,12 @@ def _multiclass_performance(result: RunResult) -> None:
         "only with a baseline of the same definition."
     )
     st.markdown("**Per class**")
-    st.dataframe(data.per_class_frame(result), hide_index=True, width="stretch")
-    positive, ovr = data.one_vs_rest_frame(result)
+    st.dataframe(perf_data.per_class_frame(result), hide_index=True, width="stretch")
+    positive, ovr = perf_data.one_vs_rest_frame(result)
     if positive is not None:
         st.markdown(f"**One-vs-rest: class {md(positive)}** (per-class values, not compared "
                     "with the baseline)")
         st.dataframe(ovr, hide_index=True, width="stretch")
     st.markdown("**Confusion matrix** (rows: true class, columns: predicted class)")
-    st.dataframe(data.confusion_frame(result), width="stretch")
+    st.dataframe(perf_data.confusion_frame(result), width="stretch")
 
