@@ -150,6 +150,8 @@ def test_round_contract_gives_findings_and_the_switch_turns_it_off(data) -> None
     from driftscope.config.models import MonitoringConfig
 
     class Baseline:
+        rows = 1000
+
         def get(self, origin: str, name: str) -> None:
             return None
 
@@ -213,3 +215,34 @@ def test_the_demo_round_fires_on_the_new_category_and_not_on_stable(demo: Path) 
     off = round_of("new_category", pipeline_contract=False)
     assert off.contract is None
     assert not any(f.message.startswith("pipeline contract") for f in off.findings)
+
+
+def test_the_significance_guard_keeps_a_few_rows_of_a_small_batch_normal() -> None:
+    """One value outside the range in 40 rows is 2.5 % (above unseen_warning 1 %), but a
+    reference of 500 rows could miss 3/500 = 0.6 % of the mass: P(X >= 1) for B(40, 0.006) is
+    0.21, not significant; 30 of 400 rows is. An unknown category with handle_unknown='error'
+    stays CRITICAL from one row (the model fails)."""
+    from scipy import stats
+
+    model = _pipeline()
+    cur = _frame(40, 3).drop(columns="y")
+    cur.loc[0, "z"] = 25.0
+    guarded = check_contract(model, cur, REFERENCE, _thresholds, significance=0.01,
+                             reference_rows=500)
+    z = _check(guarded, "out_of_range", "z")
+    assert z.status is Severity.NORMAL and "not significant" in z.reason
+    p = stats.binom.sf(0, 40, 3 / 500)
+    assert f"p = {p:.2g}" in z.reason
+    unguarded = check_contract(model, cur, REFERENCE, _thresholds)
+    assert _check(unguarded, "out_of_range", "z").status is Severity.WARNING
+    big = _frame(400, 2).drop(columns="y")
+    big.loc[:29, "z"] = 25.0
+    report = check_contract(model, big, REFERENCE, _thresholds, significance=0.01,
+                            reference_rows=500)
+    assert _check(report, "out_of_range", "z").status is Severity.CRITICAL
+    failing = _pipeline(handle_unknown="error")
+    one = _frame(40, 3).drop(columns="y")
+    one.loc[0, "c"] = "never seen"
+    report = check_contract(failing, one, REFERENCE, _thresholds, significance=0.01,
+                            reference_rows=500)
+    assert _check(report, "unknown_category", "c").status is Severity.CRITICAL

@@ -19,17 +19,22 @@ Checks:
 - the training range of each numerical model input: a fitted ``MinMaxScaler``'s
   ``data_min_`` / ``data_max_`` where one sees the column, else the reference's minimum and
   maximum (the baseline's profile); share of current values outside it.
+
+Each share is judged with the column's thresholds (unseen ones for unknown categories and
+ranges, the rise over the reference for imputation) behind the round's significance guard (see
+:func:`check_contract`), so a few rows of a small batch raise nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from driftscope.classify.levels import level
 from driftscope.insights import ContractCheck, ContractReport
 from driftscope.limits import quoted
 from driftscope.severity import Severity
@@ -72,7 +77,8 @@ def not_readable(why: str) -> ContractReport:
 
 
 def check_contract(model: Any, current: pd.DataFrame, reference: Mapping[str, ReferenceColumn],
-                   thresholds: Thresholds, seed: int = 0) -> ContractReport:
+                   thresholds: Thresholds, seed: int = 0, significance: float | None = None,
+                   reference_rows: int | None = None) -> ContractReport:
     """The contract checks of ``model`` on ``current`` (its input, as the model is given it).
 
     Parameters
@@ -88,6 +94,16 @@ def check_contract(model: Any, current: pd.DataFrame, reference: Mapping[str, Re
         Per column, the unseen-share and missing-share thresholds of the round's policy.
     seed
         Seed of the row sample beyond :data:`MAX_ROWS` rows.
+    significance
+        The significance guard (None: off). A check is raised above NORMAL only when its
+        count is significant at this level: one-sided binomial tests of the ``k`` current rows
+        out of ``m`` against the share the reference alone would give — ``3 / n`` for rows in
+        unknown categories or outside the training range (what a sample of ``n`` rows could
+        miss, the "rule of three"; ``n`` = ``reference_rows``), the reference's rate for
+        imputed rows. A fitted encoder that fails on unknown categories is CRITICAL from the
+        first such row whatever the test says: the model cannot score the batch.
+    reference_rows
+        Rows of the reference the ranges and rates come from.
     """
     if not _is_sklearn(model):
         return not_readable(f"the model ({type(model).__name__}) is not a scikit-learn "
@@ -104,6 +120,9 @@ def check_contract(model: Any, current: pd.DataFrame, reference: Mapping[str, Re
         if not seen.checks:
             return not_readable(f"a step failed on the current rows ({first})")
     seen.checks.extend(_ranges(current, reference, seen.scaler_ranges, thresholds))
+    if significance is not None:
+        seen.checks[:] = [_guarded(c, len(current), significance, reference_rows)
+                          for c in seen.checks]
     checks = sorted(seen.checks, key=lambda c: (-c.status.rank, -c.current_share))
     status = Severity.worst([c.status for c in checks]) if checks else Severity.NORMAL
     bad = [c for c in checks if c.status is not Severity.NORMAL]
@@ -225,12 +244,25 @@ def _is_missing(v: Any) -> bool:
         return False
 
 
-def _status(share: float, warning: float, critical: float) -> Severity:
-    if share > critical:
-        return Severity.CRITICAL
-    if share > warning:
-        return Severity.WARNING
-    return Severity.NORMAL
+def _guarded(check: ContractCheck, rows: int, significance: float,
+             reference_rows: int | None) -> ContractCheck:
+    """``check`` back to NORMAL when its count is not significant (see :func:`check_contract`)."""
+    from scipy.special import bdtrc
+
+    if check.status is Severity.NORMAL or check.action == "error" or check.rows == 0:
+        return check
+    if check.kind == "imputation":
+        p0 = check.reference_share
+    else:
+        p0 = min(1.0, 3.0 / reference_rows) if reference_rows else None
+    if p0 is None:
+        return check
+    p = float(bdtrc(check.rows - 1, rows, p0)) if p0 < 1 else 1.0  # P(X >= k), X ~ B(m, p0)
+    if p < significance:
+        return check
+    return replace(check, status=Severity.NORMAL, reason=(
+        f"{check.reason}; not significant ({check.rows} of {rows} rows, p = {p:.2g} against "
+        f"{100 * p0:.2g} %; the significance guard needs p < {significance:g})"))
 
 
 def _pct(share: float) -> str:
@@ -266,7 +298,7 @@ def _unknown(est: Any, kind: str, frame: pd.DataFrame, names: list[str], step: s
         unknown = [v for v in values if not _known(v, cats, cat_set, has_nan)]
         share = len(unknown) / rows if rows else 0.0
         warn, crit = thresholds(col)[:2]
-        status = _status(share, warn, crit)
+        status = level(share, warn, crit)
         if fails and unknown:
             status = Severity.CRITICAL  # the model fails on the whole batch
         examples = ", ".join(quoted(str(v)) for v in list(dict.fromkeys(map(str, unknown)))[:3])
@@ -298,7 +330,7 @@ def _imputed(est: Any, frame: pd.DataFrame, names: list[str], step: str,
         warn, crit = thresholds(col)[2:]
         # judged by the rise over the reference's rate (not judged when that is unknown)
         status = Severity.NORMAL if ref_share is None else \
-            _status(share - ref_share, warn, crit)
+            level(share - ref_share, warn, crit)
         fill = None if stats is None or j >= len(stats) else stats[j]
         fill_text = None if fill is None else (
             f"{fill:.6g}" if isinstance(fill, (float, np.floating)) else str(fill))
@@ -335,7 +367,7 @@ def _ranges(current: pd.DataFrame, reference: Mapping[str, ReferenceColumn],
         below, above = int((known < lo).sum()), int((known > hi).sum())
         share = (below + above) / len(values) if len(values) else 0.0
         warn, crit = thresholds(name)[:2]
-        status = _status(share, warn, crit)
+        status = level(share, warn, crit)
         where = "a fitted MinMaxScaler" if source == "scaler" else "the reference"
         reason = (f"{quoted(name)}: {_pct(share)} of current rows outside the training range "
                   f"[{lo:.6g}, {hi:.6g}] ({where}; {below} below, {above} above)")
@@ -383,7 +415,9 @@ def round_contract(bl: Any, cfg: Any, model: Any, current: pd.DataFrame | None
             t = cfg.thresholds_for(col)
             return t.unseen_warning, t.unseen_critical, t.missing_warning, t.missing_critical
 
-        report = check_contract(model, current, reference, thresholds, cfg.seed)
+        report = check_contract(model, current, reference, thresholds, cfg.seed,
+                                significance=cfg.significance if cfg.significance_guard
+                                else None, reference_rows=bl.rows)
     if not report.readable:
         return report, [Finding(message=report.reason)]
     return report, [Finding(column=c.column, message=f"pipeline contract {c.status.value}: "
