@@ -153,8 +153,7 @@ def round_estimation(cur: Side, art: Artifacts, cfg: MonitoringConfig,
     """``performance`` with the estimate of the current rows (performance is then non-null
     even without labels), and the findings: why nothing was estimated, or realized values
     outside the estimate's band (concept drift)."""
-    from driftscope.classify.estimation import classify_estimate
-    from driftscope.engine.performance import _comparable_baseline, _is_multiclass
+    from driftscope.engine.performance import _is_multiclass
     from driftscope.model.estimation import estimate
 
     p = cur.predictions
@@ -188,12 +187,7 @@ def round_estimation(cur: Side, art: Artifacts, cfg: MonitoringConfig,
     if est.rows == 0:
         return performance, [Finding(message="performance was not estimated: no current row "
                                      "has a predicted probability")]
-    reference_performance = None if settings.get("in_sample") else \
-        settings.get("reference_performance")
-    baseline, source, _ = _comparable_baseline(art, reference_performance, False)
-    ref_rows = settings.get("reference_labelled_rows") if source == "the reference data" \
-        else None
-    merged = classify_estimate(performance, est, baseline, cfg, source, ref_rows)
+    merged = _with_estimate(performance, est, settings, art, cfg, multiclass=False)
     findings: list[Finding] = []
     if cur.labels is not None and performance is not None and performance.labelled_rows:
         labelled = np.array([label_text(v) is not None for v in cur.labels], dtype=bool)
@@ -206,8 +200,6 @@ def _round_multiclass(cur: Side, art: Artifacts, cfg: MonitoringConfig,
                       settings: Mapping[str, Any], performance: PerformanceResult | None
                       ) -> tuple[PerformanceResult | None, list[Finding]]:
     """:func:`round_estimation` for a multiclass model."""
-    from driftscope.classify.estimation import classify_estimate
-    from driftscope.engine.performance import _comparable_baseline
     from driftscope.model.estimation_multiclass import estimate_multiclass
 
     state, _, why = _stored(settings, multiclass=True)
@@ -227,12 +219,7 @@ def _round_multiclass(cur: Side, art: Artifacts, cfg: MonitoringConfig,
     if est.rows == 0:
         return performance, [Finding(message="performance was not estimated: no current row "
                                      "has class probabilities")]
-    reference_performance = None if settings.get("in_sample") else \
-        settings.get("reference_performance")
-    baseline, source, _ = _comparable_baseline(art, reference_performance, True)
-    ref_rows = settings.get("reference_labelled_rows") if source == "the reference data" \
-        else None
-    merged = classify_estimate(performance, est, baseline, cfg, source, ref_rows)
+    merged = _with_estimate(performance, est, settings, art, cfg, multiclass=True)
     findings: list[Finding] = []
     if cur.labels is not None and performance is not None and performance.labelled_rows:
         labelled = usable & np.array([label_text(v) is not None for v in cur.labels],
@@ -240,6 +227,23 @@ def _round_multiclass(cur: Side, art: Artifacts, cfg: MonitoringConfig,
         on_labelled = estimate_multiclass(state, matrix[labelled], predicted[labelled])
         findings += _concept_drift(performance, on_labelled, cfg, state.rows)
     return merged, findings
+
+
+def _with_estimate(performance: PerformanceResult | None, est: Any,
+                   settings: Mapping[str, Any], art: Artifacts, cfg: MonitoringConfig, *,
+                   multiclass: bool) -> PerformanceResult | None:
+    """``performance`` with the estimate merged in, judged against the baseline a measured
+    value would be judged against (the metadata's, else the reference's own when it is not
+    in-sample)."""
+    from driftscope.classify.estimation import classify_estimate
+    from driftscope.engine.performance import _comparable_baseline
+
+    reference_performance = None if settings.get("in_sample") else \
+        settings.get("reference_performance")
+    baseline, source, _ = _comparable_baseline(art, reference_performance, multiclass)
+    ref_rows = settings.get("reference_labelled_rows") if source == "the reference data" \
+        else None
+    return classify_estimate(performance, est, baseline, cfg, source, ref_rows)
 
 
 def _concept_drift(performance: PerformanceResult, on_labelled: Any,
