@@ -188,3 +188,27 @@ def test_rows_repeats_and_enabled_reach_the_baseline(model_file: Path, tmp_path:
                          config=_config(model_file), progress=False)
     assert all(f.impact is None and f.importance is None for f in old.features)
     assert "importance" not in old.to_dict()["features"][0]
+
+
+def test_a_model_fitted_without_feature_names_prints_no_warning(tmp_path: Path) -> None:
+    """A model fitted on a numpy array warns on every DataFrame it scores; the baseline's
+    importance and the round's contract walk keep those warnings off the terminal, as
+    scoring does."""
+    import warnings
+
+    import joblib
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"a": rng.normal(0, 1, 600), "b": rng.normal(0, 1, 600)})
+    frame["y"] = (frame.a + rng.normal(0, 1, 600) > 0).astype(int)
+    model = LogisticRegression().fit(frame[["a", "b"]].to_numpy(), frame.y)
+    joblib.dump(model, tmp_path / "m.joblib")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = driftscope.Monitor(model=str(tmp_path / "m.joblib"), target="y",
+                                    reference=pa.Table.from_pandas(frame[:400])
+                                    ).run(pa.Table.from_pandas(frame[400:]))
+    assert result.features[0].importance is not None  # importance was measured
+    assert result.contract is not None
+    assert not [w for w in caught if "feature names" in str(w.message)]

@@ -27,6 +27,7 @@ ranges, the rise over the reference for imputation) behind the round's significa
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -114,7 +115,9 @@ def check_contract(model: Any, current: pd.DataFrame, reference: Mapping[str, Re
     names = [str(c) for c in current.columns]
     seen = _Seen(checks=[], scaler_ranges={})
     try:
-        _walk(model, current, names, "", seen, reference, thresholds)
+        with warnings.catch_warnings():  # the model's own warnings are not for the terminal
+            warnings.simplefilter("ignore")
+            _walk(model, current, names, "", seen, reference, thresholds)
     except Exception as err:  # a step that cannot transform rows the model scored  # noqa: BLE001
         first = (str(err).splitlines() or [type(err).__name__])[0][:200]
         if not seen.checks:

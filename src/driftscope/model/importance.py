@@ -21,6 +21,7 @@ of its origin (raw or engineered), and its impact is ``PSI × share``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -256,12 +257,15 @@ def baseline_importance(side: Any, table: pa.Table, art: Any, cfg: Any,
                       "it lives (backend: spark) and its rows were not kept; drift impact is "
                       "not reported")
     try:
-        stored = compute_importance(
-            model=art.model, model_input=side.model_input, labels=side.labels,
-            positive=side.predictions.positive_class if side.predictions is not None else None,
-            raw=table, raw_columns=list(raw_columns), engineered_columns=list(engineered_columns),
-            feature_fn=art.feature_fn, categories=side.categories, proba=proba,
-            rows=cfg.impact.rows, repeats=cfg.impact.repeats, seed=cfg.seed)
+        with warnings.catch_warnings():  # the model's own warnings are not for the terminal
+            warnings.simplefilter("ignore")
+            stored = compute_importance(
+                model=art.model, model_input=side.model_input, labels=side.labels,
+                positive=side.predictions.positive_class if side.predictions is not None
+                else None, raw=table, raw_columns=list(raw_columns),
+                engineered_columns=list(engineered_columns), feature_fn=art.feature_fn,
+                categories=side.categories, proba=proba, rows=cfg.impact.rows,
+                repeats=cfg.impact.repeats, seed=cfg.seed)
     except Exception as err:  # the model or feature engineering failing on shuffled rows  # noqa: BLE001
         first = (str(err).splitlines() or [type(err).__name__])[0][:200]
         return None, (f"feature importance could not be measured ({first}): drift impact is "
