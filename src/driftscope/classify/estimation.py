@@ -17,7 +17,8 @@ import math
 from collections.abc import Mapping
 
 from driftscope.classify.correction import bh_adjust
-from driftscope.classify.levels import level, pvalue_text
+from driftscope.classify.levels import pvalue_text
+from driftscope.classify.performance import guarded_drop
 from driftscope.config.models import MonitoringConfig
 from driftscope.model.estimation import Estimate
 from driftscope.result import PerformanceMetric, PerformanceResult, Severity
@@ -84,15 +85,7 @@ def classify_estimate(
                                                 estimated_lower=lower, estimated_upper=upper)
             continue
         change = relative_change(name, value, base)
-        lvl = Severity.NORMAL
-        if change is not None:
-            lvl = level(-change, t.warning, t.critical)
-            if (lvl is not Severity.NORMAL and config.significance_guard
-                    and adjusted.get(name, 1.0) >= config.significance):
-                noise.append(name)
-                lvl = Severity.NORMAL
-            if lvl is not Severity.NORMAL:
-                raised.append((change, name))
+        lvl = guarded_drop(name, change, adjusted.get(name, 1.0), config, raised, noise)
         metrics[name] = PerformanceMetric(current=None, estimated=value, baseline=base,
                                           relative_change=change, status=lvl,
                                           estimated_lower=lower, estimated_upper=upper)

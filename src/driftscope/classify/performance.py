@@ -12,7 +12,7 @@ from driftscope.classify.levels import PRINT_FLOOR, level, pvalue_text
 from driftscope.config.models import MonitoringConfig
 from driftscope.result import PerformanceMetric, PerformanceResult, Severity
 
-__all__ = ["classify_performance"]
+__all__ = ["classify_performance", "guarded_drop"]
 
 
 _MULTICLASS_NAMES = {"accuracy": "accuracy (over all classes)",
@@ -60,15 +60,7 @@ def classify_performance(
     for name in names:
         cur_v, base_v = values.get(name), baseline.get(name)
         change = relative_change(name, cur_v, base_v)
-        lvl = Severity.NORMAL
-        if change is not None:
-            lvl = level(-change, t.warning, t.critical)
-            if (lvl is not Severity.NORMAL and config.significance_guard
-                    and adjusted.get(name, 0.0) >= config.significance):
-                noise.append(name)
-                lvl = Severity.NORMAL
-            if lvl is not Severity.NORMAL:
-                raised.append((change, name))
+        lvl = guarded_drop(name, change, adjusted.get(name, 0.0), config, raised, noise)
         metrics[name] = PerformanceMetric(current=cur_v, estimated=None, baseline=base_v,
                                           relative_change=change, status=lvl)
     status = Severity.worst(m.status for m in metrics.values())
@@ -90,3 +82,23 @@ def classify_performance(
         reason += (f" beyond sampling noise ({', '.join(noise)} dropped but not significantly)."
                    if noise else ".")
     return PerformanceResult(status=status, reason=reason, metrics=metrics, labelled_rows=n)
+
+
+def guarded_drop(name: str, change: float | None, adjusted_p: float, config: MonitoringConfig,
+                 raised: list[tuple[float, str]], noise: list[str]) -> Severity:
+    """The level of a metric's relative ``change`` against its baseline (a drop beyond
+    ``performance.warning`` / ``critical``), kept only when its BH-adjusted p-value is below
+    ``significance`` (with the guard on). A raised metric is appended to ``raised``, one the
+    guard kept NORMAL to ``noise`` (the reason names both). Measured and estimated metrics
+    are judged by this one rule."""
+    if change is None:
+        return Severity.NORMAL
+    t = config.performance
+    lvl = level(-change, t.warning, t.critical)
+    if lvl is not Severity.NORMAL and config.significance_guard \
+            and adjusted_p >= config.significance:
+        noise.append(name)
+        return Severity.NORMAL
+    if lvl is not Severity.NORMAL:
+        raised.append((change, name))
+    return lvl
