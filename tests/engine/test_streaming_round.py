@@ -79,6 +79,36 @@ def test_streaming_gives_the_local_report_to_the_last_digit(files: dict[str, Pat
     assert local["performance"] is not None and local["prediction"] is not None
 
 
+def test_logged_predictions_are_streamed_for_their_own_columns_only(
+        files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a model, a streamed current batch is prepared from its logged probability and
+    target alone (the other columns are profiled, never held as rows); the report is the
+    local one."""
+    from driftscope.engine import round as round_module
+
+    model = joblib.load(files["model"])
+    for name in ("ref", "cur"):
+        frame = pd.read_parquet(files[name])
+        frame["proba"] = model.predict_proba(frame[["income", "age"]])[:, 1]
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
+                       tmp_path / f"{name}.parquet", row_group_size=700)
+    seen: list[list[str]] = []
+    prepare = round_module.prepare
+
+    def spy(table: pa.Table, *args: Any, **kw: Any) -> Any:
+        seen.append(table.column_names)
+        return prepare(table, *args, **kw)
+
+    monkeypatch.setattr(round_module, "prepare", spy)
+    settings = {"reference": tmp_path / "ref.parquet", "current": tmp_path / "cur.parquet",
+                "proba_column": "proba", "target": "default", "positive_class": "yes",
+                "progress": False}
+    streamed = _report(driftscope.run(backend="streaming", batch_rows=1000, **settings))
+    assert len(seen) > 1 and all(names == ["proba", "default"] for names in seen)
+    assert streamed == _report(driftscope.run(**settings))
+    assert streamed["prediction"] is not None and streamed["performance"] is not None
+
+
 def test_approximate_ks_states_its_error_bound_and_keeps_every_count(
         files: dict[str, Path]) -> None:
     exact = _round(files, files["cur"], backend="streaming")

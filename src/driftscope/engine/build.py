@@ -55,6 +55,10 @@ def build_baseline(
             from driftscope.backends.spark_scoring import spark_prepare
 
             spark_side = spark_prepare(spark_ref, cfg, art, "reference", target)
+        elif needs_rows:  # logged predictions or labels: only their columns to the driver
+            from driftscope.backends.spark_scoring import spark_logged
+
+            spark_side = spark_logged(spark_ref, cfg, art, "reference", target)
         table = spark_side.table if spark_side is not None else \
             reference_table(spark_ref, needs_rows)
         source = spark_ref.name

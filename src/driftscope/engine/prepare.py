@@ -212,6 +212,13 @@ def labels_of(table: pa.Table, target: str | None) -> np.ndarray | None:
     return np.asarray([label_text(v) for v in table.column(target).to_pylist()], dtype=object)
 
 
+def logged_columns(cfg: MonitoringConfig, target: str | None, names: list[str]) -> list[str]:
+    """The columns a side without a model nor a feature engineering is prepared from: the
+    logged probability and decision and the target, those the side has."""
+    wanted = (cfg.proba_column, cfg.prediction_column, target)
+    return list(dict.fromkeys(c for c in wanted if c is not None and c in names))
+
+
 def excluded(cfg: MonitoringConfig, target: str | None) -> set[str]:
     return {c for c in (target, cfg.proba_column, cfg.prediction_column, cfg.timestamp_column,
                         cfg.id_column)

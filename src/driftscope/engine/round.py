@@ -23,7 +23,7 @@ from driftscope.engine.artifacts import Artifacts
 from driftscope.engine.checks import select_columns, window
 from driftscope.engine.derived import prediction_profiles, target_profile
 from driftscope.engine.judge import CurrentData, Pair, judge, now
-from driftscope.engine.prepare import Side, excluded, prepare
+from driftscope.engine.prepare import Side, excluded, logged_columns, prepare
 from driftscope.engine.verdict import filled_findings
 from driftscope.errors import ConfigError, InputError
 from driftscope.inputs.batches import BatchSource, FileSource, RepairedSource, TableSource
@@ -138,6 +138,8 @@ def check_schema(data: BatchSource, specs: list[Any], bl: Baseline, cfg: Monitor
         if table.num_columns == 1 and table.column_names[0] in by_name:  # one column read back
             return check_current([by_name[table.column_names[0]]], table, data.name,
                                  ref_source).table
+        if table.num_columns and not any(n in by_name for n in table.column_names):
+            return table  # only the roles' columns (logged predictions, target): not checked
         return check(table).table
 
     return schema, RepairedSource(data, repair)
@@ -156,17 +158,21 @@ def prepare_current(data: BatchSource, cfg: MonitoringConfig, art: Artifacts,
     if not needed:
         return Side(table=data.schema.empty_table(), engineered=None, predictions=None,
                     labels=None)
-    if cfg.backend == "spark" and art.needs_frame:  # the model and feature engineering run
-        from driftscope.backends.spark import as_spark_source  # on the executors
-        from driftscope.backends.spark_scoring import spark_prepare
+    if cfg.backend == "spark":  # the model and feature engineering run on the executors;
+        from driftscope.backends.spark import as_spark_source  # logged columns come alone
+        from driftscope.backends.spark_scoring import spark_logged, spark_prepare
         from driftscope.backends.spark_session import spark_session
 
-        on_spark = spark_prepare(as_spark_source(data, spark_session(cfg.spark_master)), cfg,
-                                 art, "current", target, model_columns, bl.settings)
+        on_spark = (spark_prepare if art.needs_frame else spark_logged)(
+            as_spark_source(data, spark_session(cfg.spark_master)), cfg, art, "current",
+            target, model_columns, bl.settings)
         if on_spark is not None:
             return on_spark  # type: ignore[no-any-return]
+    # without a model nor a feature engineering, a batch is read for its logged columns only
+    # (none of them there: read whole, so prepare names what is missing as it always did)
+    columns = None if art.needs_frame else logged_columns(cfg, target, data.schema.names) or None
     sides, rows = [], 0
-    for batch in data.batches():
+    for batch in data.batches(columns):
         side = prepare(batch, cfg, art, "current", target, model_columns, inherited=bl.settings)
         rows += batch.num_rows
         if rows > KEPT_MODEL_INPUT_ROWS:  # the contract and multivariate checks go without
