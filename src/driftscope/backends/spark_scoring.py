@@ -28,11 +28,14 @@ brought to the driver. Instead:
    prediction drift, the CBPE estimation and the label checks are then the shared code on
    those arrays, so they equal the local backend's.
 
+Logged predictions or labels without a model take the same road without step 3
+(:func:`spark_logged`): only the logged probability, the logged decision and the target come
+to the driver, and the shared code prepares them as it prepares a local table.
+
 A current batch the model cannot score makes the whole side unscored (a finding of the
 round), as locally. A reference scored out of fold (``reference_predictions: out_of_fold``
-fits the model on the whole reference), a side whose sample the model cannot score, and
-logged predictions or labels without a model keep the driver path of
-:mod:`driftscope.inputs.spark_source`.
+fits the model on the whole reference) and a side whose sample the model cannot score keep
+the driver path of :mod:`driftscope.inputs.spark_source`.
 """
 
 from __future__ import annotations

@@ -279,9 +279,9 @@ def open_spark_side(data: Any, cfg: Any, role: str, source: str | None = None
 
 
 def reference_table(src: SparkSource, needs_rows: bool) -> pa.Table:
-    """What the baseline build reads of a Spark reference on the driver when the model and
-    feature engineering do not run on the executors (logged predictions or a target without
-    a model, out-of-fold reference predictions): its rows (streamed a batch at a time, then
+    """What the baseline build reads of a Spark reference on the driver when neither the
+    executors' scoring nor the logged columns' read prepares it (out-of-fold reference
+    predictions, a sample the model cannot score): its rows (streamed a batch at a time, then
     held), else only its schema (the profiles are computed on the cluster)."""
     if not needs_rows:
         return src.schema.empty_table()
