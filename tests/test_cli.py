@@ -774,6 +774,40 @@ def test_plots(cli: Cli, data: DataFiles, tmp_path: Path, mode: str, expected: s
             assert (out / f["plot"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the pool forks: Linux only")
+@pytest.mark.parametrize(("mode", "current", "pool", "code"), [
+    ("none", "drift_csv", False, 0),
+    pytest.param("drifted", "drift_csv", True, 0, marks=pytest.mark.slow),  # 2 PNGs
+    ("drifted", "missing", True, 2),  # bad input: the pool ends all the same
+])
+def test_a_round_draws_its_plots_in_a_pool_it_ends(
+        cli: Cli, data: DataFiles, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str,
+        current: str, pool: bool, code: int) -> None:
+    """A pool is forked before the round when plots may be drawn, and ended after it."""
+    import multiprocessing
+
+    from driftscope.outputs import png
+
+    started: list[png.PlotPool] = []
+    real = png.PlotPool.start
+
+    def spy() -> png.PlotPool | None:
+        made = real()
+        started.extend([made] if made is not None else [])
+        return made
+
+    monkeypatch.setattr(png.PlotPool, "start", spy)
+    cur = getattr(data, current) if current != "missing" else tmp_path / "missing.csv"
+    result = cli("run", "--reference", data.ref_csv, "--current", cur, "--out",
+                 tmp_path / "out", "--plots", mode, "--no-html", "--no-history")
+    assert result.code == code, result.err
+    assert len(started) == int(pool)
+    assert not any(p._process.is_alive() for p in started)
+    assert not multiprocessing.active_children()
+    if code == 0 and pool:
+        assert len(list((tmp_path / "out" / "images").glob("*.png"))) == 2
+
+
 @pytest.mark.slow  # 5 PNGs
 def test_plots_of_an_earlier_round_are_replaced(cli: Cli, data: DataFiles,
                                                 tmp_path: Path) -> None:

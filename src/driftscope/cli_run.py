@@ -50,10 +50,11 @@ def cmd_run(ns: argparse.Namespace) -> int:
             what = f"chunk {worst.index}/{len(backfill.rounds)} {_printable(worst.chunk.label)}"
             shown = backfill_summary(backfill, out, cfg.html)
         else:
-            with _writing(out):
+            with _writing(out), _plot_pool(cfg) as pool:
                 monitor = Monitor(cfg, history=history.past(), progress=_progress(cfg))
                 written = write_outputs(monitor.run(), out, cfg,
-                                        history if history.url is not None else None)
+                                        history if history.url is not None else None,
+                                        plots=pool)
             if cfg.notifications:  # after recording: the previous round is in the history
                 from driftscope.notify import notify_round
 
@@ -79,6 +80,23 @@ def cmd_run(ns: argparse.Namespace) -> int:
                   f"{cfg.fail_on}: exit {EXIT_FAIL_ON}", file=sys.stderr)
             return EXIT_FAIL_ON
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _plot_pool(cfg: Any) -> Iterator[Any]:
+    """A :class:`~driftscope.outputs.png.PlotPool` for the round, started now so matplotlib
+    is ready when the round is (None when no plot is asked for, or off Linux)."""
+    if cfg.plots == "none" and not cfg.plot_features:
+        yield None
+        return
+    from driftscope.outputs.png import PlotPool
+
+    pool = PlotPool.start()
+    try:
+        yield pool
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 def _backfill(ns: argparse.Namespace, cfg: Any, out: Path, history: RunHistory,

@@ -235,3 +235,75 @@ def test_an_error_in_a_drawing_process_reaches_the_caller(
     monkeypatch.setattr(png, "write_bytes", refuse)
     with pytest.raises(OSError, match="disk full"):
         write_plots(make_result(features, with_model=False), tmp_path)
+
+
+# -- the pool started before the round -------------------------------------------------------
+needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="the pool forks: Linux only")
+
+
+@needs_fork
+@pytest.mark.slow  # 10 PNGs, twice
+def test_a_pool_draws_the_bytes_the_caller_draws_and_ends_with_close(tmp_path: Path) -> None:
+    from driftscope.outputs.png import PlotPool
+
+    features = [make_feature(f"feature_{i}", Severity.WARNING, psi=0.2, shift=0.2 * i,
+                             type_="categorical" if i % 3 == 0 else "numerical")
+                for i in range(10)]
+    result = make_result(features, with_model=False)
+    pool = PlotPool.start()
+    assert pool is not None and pool._process.is_alive()
+    with pool:
+        pooled = write_plots(result, tmp_path / "pool", pool=pool)
+        again = write_plots(result, tmp_path / "again", pool=pool)  # one pool, several rounds
+    assert not pool._process.is_alive()
+    here = write_plots(result, tmp_path / "here")
+    assert pooled == again == here and len(here) == 10
+    for name in here.values():
+        expected = (tmp_path / "here" / name).read_bytes()
+        assert (tmp_path / "pool" / name).read_bytes() == expected
+        assert (tmp_path / "again" / name).read_bytes() == expected
+
+
+@needs_fork
+def test_an_error_in_the_pool_reaches_the_caller(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from driftscope.outputs import png
+
+    def broken(self: object, column: object) -> bytes:
+        raise ValueError("cannot draw this column")
+
+    monkeypatch.setattr(png._Painter, "png", broken)  # before the fork: the pool has it too
+    result = make_result([make_feature("f", Severity.WARNING, psi=0.2)], with_model=False)
+    with png.PlotPool.start() as pool:  # type: ignore[union-attr]
+        with pytest.raises(ValueError, match="cannot draw this column"):
+            write_plots(result, tmp_path, pool=pool)
+
+
+@needs_fork
+def test_a_pool_whose_process_is_gone_draws_in_the_caller(tmp_path: Path) -> None:
+    from driftscope.outputs.png import PlotPool
+
+    result = make_result([make_feature("f", Severity.WARNING, psi=0.2)], with_model=False)
+    pool = PlotPool.start()
+    assert pool is not None
+    pool._process.kill()
+    pool._process.join()
+    written = write_plots(result, tmp_path, pool=pool)
+    assert (tmp_path / written["f"]).read_bytes() == plot_png(result.features[0])
+    pool.close()
+
+
+@needs_fork
+def test_a_pool_process_killed_while_drawing_is_an_error_not_a_hang(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from driftscope.outputs import png
+
+    def die(self: object, column: object) -> bytes:
+        os._exit(9)
+
+    monkeypatch.setattr(png._Painter, "png", die)
+    result = make_result([make_feature("f", Severity.WARNING, psi=0.2)], with_model=False)
+    with png.PlotPool.start() as pool:  # type: ignore[union-attr]
+        with pytest.raises(RuntimeError, match="stopped before it was done"):
+            write_plots(result, tmp_path, pool=pool)

@@ -17,13 +17,14 @@ systems.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from driftscope.errors import ConfigError
 from driftscope.outputs import png_panels as panels
@@ -32,10 +33,13 @@ from driftscope.outputs.plot_names import plot_filenames
 from driftscope.result import FeatureResult, RunResult, Severity
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["IMAGE_SIZE", "plot_filenames", "plot_png", "plottable_columns", "write_plots"]
+__all__ = ["IMAGE_SIZE", "Drawing", "PlotPool", "plan_plots", "plot_filenames", "plot_png",
+           "plottable_columns", "start_drawing", "write_plots"]
 
 FIGSIZE = (12.0, 4.0)
 DPI = 90
@@ -64,6 +68,7 @@ def write_plots(
     images_dir: str | os.PathLike[str],
     features: Iterable[str] | None = None,
     include_normal: bool = False,
+    pool: PlotPool | None = None,
 ) -> dict[str, str]:
     """Write one diagnostic PNG per column that is not NORMAL, or per named column.
 
@@ -77,6 +82,8 @@ def write_plots(
         Plot exactly these columns (keys of :func:`plottable_columns`), whatever their status.
     include_normal : bool
         Without ``features``: also plot NORMAL columns.
+    pool : PlotPool, optional
+        Draw in this pool's processes (started before the round) instead of here.
 
     Returns
     -------
@@ -88,6 +95,19 @@ def write_plots(
     ConfigError
         When ``features`` names a column the result does not have.
     """
+    names, jobs = plan_plots(result, images_dir, features, include_normal)
+    start_drawing(jobs, pool).wait()
+    return names
+
+
+def plan_plots(
+    result: RunResult,
+    images_dir: str | os.PathLike[str],
+    features: Iterable[str] | None = None,
+    include_normal: bool = False,
+) -> tuple[dict[str, str], list[tuple[Path, FeatureResult]]]:
+    """What :func:`write_plots` writes, without drawing it: column name -> file name, and the
+    (file, column) jobs for :func:`start_drawing`. Creates ``images_dir``."""
     columns = plottable_columns(result)
     # names come from every column, so a file name never depends on which ones are drawn
     filenames = plot_filenames(list(columns))
@@ -105,10 +125,26 @@ def write_plots(
     folder = Path(images_dir)
     folder.mkdir(parents=True, exist_ok=True)
     jobs = [(folder / filenames[key], columns[key]) for key in chosen]
+    return {key: filenames[key] for key in chosen}, jobs
+
+
+def start_drawing(jobs: list[tuple[Path, FeatureResult]], pool: PlotPool | None = None
+                  ) -> Drawing:
+    """Draw ``jobs``: in ``pool``'s processes while the caller goes on (wait on the returned
+    :class:`Drawing`), or here, done when this returns."""
+    if not jobs:
+        return Drawing(None)
+    if pool is not None:
+        return pool.submit(jobs)
     painter = _Painter()
     # the first plot here: it pays matplotlib's imports and font cache before any fork
     _draw(jobs[:1], painter)
-    rest = jobs[1:]
+    _draw_shared(jobs[1:], painter)
+    return Drawing(None)
+
+
+def _draw_shared(rest: list[tuple[Path, FeatureResult]], painter: _Painter) -> None:
+    """Draw ``rest`` with a warm ``painter``, sharing the work with forked processes."""
     workers = plot_workers(len(rest))
     if workers > 1:
         import multiprocessing
@@ -123,7 +159,6 @@ def write_plots(
                 done.result()
     else:
         _draw(rest, painter)
-    return {key: filenames[key] for key in chosen}
 
 
 PLOTS_PER_WORKER = 3
@@ -147,6 +182,117 @@ def _draw(jobs: list[tuple[Path, FeatureResult]], painter: _Painter | None = Non
         write_bytes(path, painter.png(column))
 
 
+# -- drawing in a pool started before the round -------------------------------------------
+class Drawing:
+    """PNGs being drawn: :meth:`wait` returns when every file is written, or raises what
+    stopped the drawing."""
+
+    def __init__(self, conn: Connection | None) -> None:
+        self._conn = conn
+
+    def wait(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            failure = conn.recv()
+        except (EOFError, OSError):
+            failure = RuntimeError("the process drawing the PNG plots stopped before it was "
+                                  "done; run again, or pass --plots none")
+        if failure is not None:
+            raise failure
+
+
+class PlotPool:
+    """A process forked before the round: it imports matplotlib and draws a first figure
+    while the round computes (on another CPU), then draws the round's PNGs, forking one more
+    process per further CPU, while the caller writes the other outputs.
+
+    ``driftscope run`` starts one; :func:`write_plots` and
+    :func:`driftscope.outputs.writer.write_outputs` take it as ``pool``/``plots``. Only on
+    Linux (the one platform where forking is safe by default): :meth:`start` gives None
+    elsewhere, and the plots are drawn in the caller's process. Close it (or use it as a
+    context manager) to end the process.
+    """
+
+    def __init__(self, process: Any, conn: Connection) -> None:
+        self._process = process
+        self._conn = conn
+        self._busy = False
+
+    @classmethod
+    def start(cls) -> PlotPool | None:
+        if not sys.platform.startswith("linux"):
+            return None
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        mine, theirs = ctx.Pipe()
+        process = ctx.Process(target=_serve, args=(theirs, mine), name="driftscope-plots")
+        process.start()
+        theirs.close()
+        return cls(process, mine)
+
+    def submit(self, jobs: list[tuple[Path, FeatureResult]]) -> Drawing:
+        """Send ``jobs`` to the pool; the returned :class:`Drawing` says when they are done."""
+        try:
+            self._conn.send(jobs)
+        except (OSError, ValueError):  # the process is gone: draw here
+            painter = _Painter()
+            _draw(jobs[:1], painter)
+            _draw_shared(jobs[1:], painter)
+            return Drawing(None)
+        return Drawing(self._conn)
+
+    def close(self) -> None:
+        """End the pool's process (it finishes the drawing it is doing first)."""
+        with contextlib.suppress(OSError, ValueError):
+            self._conn.send(None)
+        self._conn.close()
+        self._process.join(10)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+
+    def __enter__(self) -> PlotPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _serve(conn: Connection, parent_end: Connection) -> None:
+    """The pool's process: warm up, then draw each list of jobs received until None."""
+    parent_end.close()
+    painter = _Painter()
+    with contextlib.suppress(Exception):  # a failed warm-up only loses its head start
+        painter.warm()
+    while True:
+        try:
+            jobs = conn.recv()
+        except (EOFError, OSError):  # the round's process is gone
+            return
+        if jobs is None:
+            return
+        try:
+            _draw_shared(jobs, painter)
+        except BaseException as err:  # noqa: BLE001 - sent to the round's process, raised there
+            conn.send(_sendable(err))
+        else:
+            conn.send(None)
+
+
+def _sendable(err: BaseException) -> BaseException:
+    """``err`` if it survives pickling, else a RuntimeError with its message."""
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(err))
+    except Exception:  # noqa: BLE001
+        return RuntimeError(f"drawing the PNG plots failed: {type(err).__name__}: {err}")
+    return err
+
+
 # -- drawing ------------------------------------------------------------------------------
 def plot_png(column: FeatureResult) -> bytes:
     """The diagnostic figure of one column as PNG bytes of size :data:`IMAGE_SIZE`."""
@@ -164,6 +310,13 @@ class _Painter:
 
     def __init__(self) -> None:
         self._layouts: dict[int, tuple[Figure, list[Axes]]] = {}
+
+    def warm(self) -> None:
+        """Build both layouts and render each once: matplotlib's imports, fonts and
+        renderer are then ready (what a pool does while the round computes)."""
+        for panel_count in (3, 2):
+            fig, _axes = self._layout(panel_count)
+            fig.savefig(io.BytesIO(), format="png", dpi=DPI, pil_kwargs={"compress_level": 3})
 
     def png(self, column: FeatureResult) -> bytes:
         panel_count = 2 if column.type == "categorical" else 3

@@ -38,12 +38,15 @@ import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from driftscope.config.models import MonitoringConfig
 from driftscope.outputs.json_report import validate_report
 from driftscope.outputs.snapshot import SNAPSHOT_NAME
 from driftscope.result import Finding, RunResult, Severity, worst_first_key
+
+if TYPE_CHECKING:
+    from driftscope.outputs.png import PlotPool
 
 JSON_NAME = "drift_report.json"
 HTML_NAME = "drift_report.html"
@@ -269,7 +272,7 @@ class WrittenOutputs:
 def write_outputs(result: RunResult, out: str | os.PathLike[str],
                   config: MonitoringConfig | None = None,
                   history: Recorder | str | os.PathLike[str] | None = None, *,
-                  snapshot: bool = True) -> WrittenOutputs:
+                  snapshot: bool = True, plots: PlotPool | None = None) -> WrittenOutputs:
     """Write JSON, HTML, PNGs and the dashboard snapshot into ``out``, and record the round
     in ``history`` (when given) as one unit; return what was written.
 
@@ -288,6 +291,9 @@ def write_outputs(result: RunResult, out: str | os.PathLike[str],
     snapshot : bool
         Write the dashboard snapshot (``streamlit_dashboard_data.pkl``); the chunk folders of
         a backfill have none.
+    plots : PlotPool, optional
+        Draw the PNGs in this pool (see :class:`driftscope.outputs.png.PlotPool`) while the
+        JSON, HTML and snapshot are written here; else they are drawn here first.
 
     Returns
     -------
@@ -302,7 +308,7 @@ def write_outputs(result: RunResult, out: str | os.PathLike[str],
 
         Path(out).mkdir(parents=True, exist_ok=True)  # the history may go into it
         with HistoryStore(os.fspath(history)) as store:
-            return write_outputs(result, out, config, store, snapshot=snapshot)
+            return write_outputs(result, out, config, store, snapshot=snapshot, plots=plots)
     cfg = config or MonitoringConfig()
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -311,7 +317,7 @@ def write_outputs(result: RunResult, out: str | os.PathLike[str],
         stage = out_dir / f"{STAGE_PREFIX}{uuid.uuid4().hex[:12]}"
         stage.mkdir()
         try:
-            result, plan = _stage(result, stage, cfg, snapshot)
+            result, plan = _stage(result, stage, cfg, snapshot, plots)
             _fault("staged")
             if history is not None:
                 history.record(result)
@@ -334,19 +340,40 @@ def write_outputs(result: RunResult, out: str | os.PathLike[str],
     )
 
 
-def _stage(result: RunResult, stage: Path, cfg: MonitoringConfig,
-           snapshot: bool = True) -> tuple[RunResult, dict[str, Any]]:
+def _stage(result: RunResult, stage: Path, cfg: MonitoringConfig, snapshot: bool = True,
+           plots: PlotPool | None = None) -> tuple[RunResult, dict[str, Any]]:
     targets, left_out = _plot_targets(result, cfg.plots, cfg.plot_features, cfg.plot_limit)
     if left_out:
         result = dataclasses.replace(
             result, findings=(*result.findings, _budget_finding(left_out, cfg.plot_limit)))
     written: dict[str, str] = {}
+    drawing = None
     if targets:
-        from driftscope.outputs.png import write_plots
+        from driftscope.outputs.png import plan_plots, start_drawing
 
         (stage / IMAGES).mkdir()
-        written = write_plots(result, stage / IMAGES, features=targets)
+        written, jobs = plan_plots(result, stage / IMAGES, features=targets)
+        drawing = start_drawing(jobs, plots)  # with a pool: drawn while the rest is written
     result = attach_plots(result, written)
+    try:
+        files = _stage_files(result, stage, cfg, snapshot)
+    except BaseException:
+        if drawing is not None:  # the first failure is the one reported
+            with contextlib.suppress(Exception):
+                drawing.wait()
+        raise
+    if drawing is not None:
+        drawing.wait()
+    plan: dict[str, Any] = {"run_id": result.run.id, "files": files,
+                            "images": sorted(written.values()), "html": cfg.html}
+    _write_file(stage / PLAN, json.dumps(plan))
+    _fsync_dir(stage)
+    return result, plan
+
+
+def _stage_files(result: RunResult, stage: Path, cfg: MonitoringConfig, snapshot: bool
+                 ) -> list[str]:
+    """The JSON, the HTML and the snapshot into ``stage``; the names written."""
     if os.environ.get(VALIDATE_ENV) == "1":
         validate_report(result.to_dict())
     files = [JSON_NAME]
@@ -361,8 +388,4 @@ def _stage(result: RunResult, stage: Path, cfg: MonitoringConfig,
 
         write_snapshot(result, stage / SNAPSHOT_NAME)
         files.append(SNAPSHOT_NAME)
-    plan: dict[str, Any] = {"run_id": result.run.id, "files": files,
-                            "images": sorted(written.values()), "html": cfg.html}
-    _write_file(stage / PLAN, json.dumps(plan))
-    _fsync_dir(stage)
-    return result, plan
+    return files
