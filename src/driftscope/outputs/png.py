@@ -238,10 +238,7 @@ class PlotPool:
         try:
             self._conn.send(jobs)
         except (OSError, ValueError):  # the process is gone: draw here
-            painter = _Painter()
-            _draw(jobs[:1], painter)
-            _draw_shared(jobs[1:], painter)
-            return Drawing(None)
+            return start_drawing(jobs)
         return Drawing(self._conn)
 
     def close(self) -> None:
