@@ -268,37 +268,3 @@ def test_a_ks_bound_is_not_needed_when_nothing_changed(spark: Any) -> None:
         ks = f["metrics"]["ks_statistic"]
         assert ks is None or 0.0 <= ks <= bound
         assert math.isfinite(f["metrics"]["jensen_shannon"])
-
-
-def test_logged_predictions_and_labels_on_spark_give_the_local_verdict(
-        spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only the logged probability and the target come to the driver (no side is streamed
-    row by row); the prediction drift, the performance and the importance measured from the
-    logged probability equal the local round's."""
-    from driftscope.inputs.spark_source import SparkSource
-
-    def refuse(self: Any, columns: Any = None) -> Any:
-        raise AssertionError(f"rows of {self.name} streamed to the driver")
-
-    monkeypatch.setattr(SparkSource, "batches", refuse)
-    rng = np.random.default_rng(5)
-
-    def side(n: int, shift: float) -> pa.Table:
-        return REFERENCE.slice(0, n).append_column("proba", pa.array(
-            rng.random(n) ** (1 + shift))).append_column(
-            "Status", pa.array(rng.choice(["good", "bad"], n)))
-
-    ref, cur = side(6000, 0.0), side(5000, 0.4)
-    settings = {"proba_column": "proba", "target": "Status", "positive_class": "bad"}
-    local = driftscope.run(reference=ref, current=cur, **settings).to_dict()
-    remote = driftscope.run(reference=spark.createDataFrame(ref),
-                            current=spark.createDataFrame(cur), backend="spark",
-                            **settings).to_dict()
-    assert remote["prediction"]["bins"] == local["prediction"]["bins"]
-    assert remote["prediction"]["metrics"]["psi"] == local["prediction"]["metrics"]["psi"] > 0
-    assert remote["performance"] == local["performance"] is not None
-    # sensitivity importance: the local round's on all rows, Spark's on its driver sample
-    # (the reference is under the sample size here, so it is all rows there too)
-    shares = {f["name"]: f.get("importance") for f in local["features"]}
-    assert any(v for v in shares.values())
-    assert {f["name"]: f.get("importance") for f in remote["features"]} == pytest.approx(shares)

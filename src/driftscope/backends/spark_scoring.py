@@ -29,8 +29,9 @@ brought to the driver. Instead:
    those arrays, so they equal the local backend's.
 
 Logged predictions or labels without a model take the same road without step 3
-(:func:`spark_logged`): only the logged probability, the logged decision and the target come
-to the driver, and the shared code prepares them as it prepares a local table.
+(:mod:`driftscope.backends.spark_logged`): only the logged probability, the logged decision
+and the target come to the driver, and the shared code prepares them as it prepares a local
+table.
 
 A current batch the model cannot score makes the whole side unscored (a finding of the
 round), as locally. A reference scored out of fold (``reference_predictions: out_of_fold``
@@ -42,7 +43,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -276,7 +277,7 @@ def spark_prepare(src: Any, cfg: Any, art: Any, side: str, target: str | None,
             if wanted.names == [ERROR] and job.model is None:  # a feature engineering only
                 got = wanted.empty_table()
             else:
-                got = _gather(scored.frame, wanted)
+                got = gather_columns(scored.frame, wanted)
     except DriftscopeError:
         raise
     except Exception as err:  # an executor's error arrives wrapped in Java's
@@ -287,38 +288,6 @@ def spark_prepare(src: Any, cfg: Any, art: Any, side: str, target: str | None,
         scored.release()
         scored = replace(scored, engineered=None)
     return _side_from(probe, got, job, coding, target, scored, cfg, art, side)
-
-
-def spark_logged(src: Any, cfg: Any, art: Any, side: str, target: str | None,
-                 model_columns: list[str] | None = None,
-                 inherited: Mapping[str, Any] | None = None) -> Any:
-    """``src`` with logged predictions or labels and no model: a :class:`SparkSide` whose
-    predictions and labels are the whole side's, prepared from only their own columns (the
-    few brought to the driver, a partition at a time, as :func:`spark_prepare` brings the
-    model's output), and whose ``table`` and ``sample`` are a seeded sample of about
-    :data:`HEAD_ROWS` rows (what the reference's sensitivity importance and the multivariate
-    sample read). None when the side has none of those columns."""
-    from driftscope.backends.spark import spark_error_line
-    from driftscope.backends.spark_session import quiet_pyspark
-    from driftscope.engine.prepare import logged_columns, prepare
-
-    names = logged_columns(cfg, target, list(src.schema.names))
-    if not names:
-        return None
-    narrow = pa.schema([src.schema.field(n) for n in names])
-    try:
-        with quiet_pyspark():
-            got = _gather(src.typed(), narrow)
-            head = src.sample_rows(HEAD_ROWS, cfg.seed)
-    except DriftscopeError:
-        raise
-    except Exception as err:  # an executor's error arrives wrapped in Java's
-        raise ArtifactError(f"{src.name}: Spark could not read the {side} data's "
-                            f"{', '.join(names)} ({spark_error_line(err)})") from None
-    whole = prepare(got, cfg, art, side, target, model_columns, inherited=inherited)
-    sample = prepare(head, cfg, art, side, target, model_columns, inherited=inherited)
-    return SparkSide(**{f.name: getattr(whole, f.name) for f in fields(Side)} | {
-        "table": head, "sample": replace(sample, findings=())})
 
 
 def _distinct_labels(src: Any, target: str) -> np.ndarray:
@@ -376,7 +345,7 @@ def _pickled(job: ScoringJob, dumps: Any) -> bytes:
             cloudpickle.unregister_pickle_by_value(module)
 
 
-def _gather(frame: Any, schema: pa.Schema) -> pa.Table:
+def gather_columns(frame: Any, schema: pa.Schema) -> pa.Table:
     """The few columns of ``schema`` of ``frame`` on the driver, as Arrow batches streamed one
     partition at a time."""
     from driftscope.inputs.spark_source import quoted_column

@@ -56,7 +56,7 @@ def build_baseline(
 
             spark_side = spark_prepare(spark_ref, cfg, art, "reference", target)
         elif needs_rows:  # logged predictions or labels: only their columns to the driver
-            from driftscope.backends.spark_scoring import spark_logged
+            from driftscope.backends.spark_logged import spark_logged
 
             spark_side = spark_logged(spark_ref, cfg, art, "reference", target)
         table = spark_side.table if spark_side is not None else \

@@ -160,7 +160,8 @@ def prepare_current(data: BatchSource, cfg: MonitoringConfig, art: Artifacts,
                     labels=None)
     if cfg.backend == "spark":  # the model and feature engineering run on the executors;
         from driftscope.backends.spark import as_spark_source  # logged columns come alone
-        from driftscope.backends.spark_scoring import spark_logged, spark_prepare
+        from driftscope.backends.spark_logged import spark_logged
+        from driftscope.backends.spark_scoring import spark_prepare
         from driftscope.backends.spark_session import spark_session
 
         on_spark = (spark_prepare if art.needs_frame else spark_logged)(
