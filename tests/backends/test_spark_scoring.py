@@ -253,7 +253,7 @@ def test_a_feature_engineering_without_a_model_runs_on_the_executors(
     settings: dict[str, Any] = {"feature_engineering": features, "ignore": ["Status"],
                                 "progress": False}
     local = driftscope.run(reference=ref, current=cur, source="current", **settings).to_dict()
-    monkeypatch.setattr(spark_scoring, "_gather", refuse)
+    monkeypatch.setattr(spark_scoring, "gather_columns", refuse)
     remote = driftscope.run(reference=spark.createDataFrame(ref),
                             current=spark.createDataFrame(cur), source="current",
                             backend="spark", spark_master=MASTER, **settings).to_dict()

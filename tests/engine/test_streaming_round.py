@@ -109,6 +109,53 @@ def test_logged_predictions_are_streamed_for_their_own_columns_only(
     assert streamed["prediction"] is not None and streamed["performance"] is not None
 
 
+@pytest.mark.parametrize("logged", [False, True])
+def test_a_reference_file_is_streamed_too_and_gives_the_local_report(
+        files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        logged: bool) -> None:
+    """Without a model, ``backend: streaming`` reads a reference file batch by batch (never
+    whole) and builds the baseline the local backend builds, saved or not."""
+    from driftscope.engine import build
+
+    frame = pd.read_parquet(files["ref"])
+    settings: dict[str, Any] = {"progress": False}
+    if logged:
+        model = joblib.load(files["model"])
+        frame["proba"] = model.predict_proba(frame[["income", "age"]])[:, 1]
+        settings |= {"proba_column": "proba", "target": "default", "positive_class": "yes"}
+    cur = pd.read_parquet(files["cur"])
+    if logged:
+        cur["proba"] = model.predict_proba(cur[["income", "age"]])[:, 1]
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "ref.parquet",
+                   row_group_size=500)
+    pq.write_table(pa.Table.from_pandas(cur, preserve_index=False), tmp_path / "cur.parquet")
+    local = _report(driftscope.run(reference=tmp_path / "ref.parquet",
+                                   current=tmp_path / "cur.parquet", **settings))
+
+    def whole(*args: Any, **kw: Any) -> Any:
+        raise AssertionError("the reference was read whole")
+
+    monkeypatch.setattr(build, "to_arrow", whole)
+    streamed = _report(driftscope.run(reference=tmp_path / "ref.parquet",
+                                      current=tmp_path / "cur.parquet", backend="streaming",
+                                      batch_rows=1000, **settings))
+    assert streamed == local
+    assert any(f["metrics"]["ks_pvalue"] is not None for f in streamed["features"])
+    assert (streamed["performance"] is not None) == logged
+    from driftscope.cli import main
+
+    flags = ["--proba-column", "proba", "--target", "default", "--positive-class", "yes"]
+    assert main(["baseline", "--reference", str(tmp_path / "ref.parquet"), "--backend",
+                 "streaming", "--out", str(tmp_path / "baseline"),
+                 "--no-progress", *(flags if logged else [])]) == 0
+    monkeypatch.undo()
+    again = _report(driftscope.run(baseline=tmp_path / "baseline",
+                                   current=tmp_path / "cur.parquet", **settings))
+    for doc in (again, local):
+        doc["run"].pop("baseline")  # the folder, or the reference file it was built from
+    assert again == local
+
+
 def test_approximate_ks_states_its_error_bound_and_keeps_every_count(
         files: dict[str, Path]) -> None:
     exact = _round(files, files["cur"], backend="streaming")

@@ -250,3 +250,19 @@ def test_a_repaired_source_passes_the_inner_errors(tmp_path: Path) -> None:
     source = RepairedSource(FileSource(path), lambda t: t)
     with pytest.raises(InputError, match="no column 'b'"):
         source.column("b")
+
+
+def test_sample_rows_draws_across_the_whole_source_seeded_and_in_order(tmp_path: Path) -> None:
+    from driftscope.inputs.batches import FileSource, TableSource, sample_rows
+
+    table = pa.table({"i": np.arange(50_000), "x": np.linspace(0, 1, 50_000)})
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=4_000)
+    files = FileSource(tmp_path / "t.parquet", batch_rows=4_000)
+    drawn = sample_rows(files, 5_000, seed=3)
+    ids = drawn.column("i").to_numpy()
+    assert 4_500 <= drawn.num_rows <= 5_000 and drawn.schema == table.schema
+    assert (np.diff(ids) > 0).all()  # in the source's order, no row twice
+    assert ids.max() > 45_000  # from the last row groups too, not the first rows only
+    assert sample_rows(files, 5_000, seed=3).equals(drawn)
+    assert not sample_rows(files, 5_000, seed=4).equals(drawn)
+    assert sample_rows(TableSource(table), 60_000).equals(table)  # fewer rows: all of them

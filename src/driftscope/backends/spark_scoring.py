@@ -194,9 +194,6 @@ class SparkSide(Side):
     (None without a feature engineering)."""
 
     scored: Scored | None = None
-    sample: Side | None = None
-    """The sampled rows the driver prepared itself, row for row with their labels and
-    predictions (the reference's importance is measured on them)."""
 
 
 def spark_prepare(src: Any, cfg: Any, art: Any, side: str, target: str | None,

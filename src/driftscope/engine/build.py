@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from driftscope.backends import ProfileSettings, get_backend
 from driftscope.backends.local import profile_table
@@ -15,9 +19,9 @@ from driftscope.engine.derived import prediction_profiles, target_profile
 from driftscope.engine.estimation import reference_estimation
 from driftscope.engine.identifiers import looks_like_identifier
 from driftscope.engine.performance import reference_side_performance
-from driftscope.engine.prepare import excluded, prepare
+from driftscope.engine.prepare import Side, excluded, logged_columns, prepare
 from driftscope.errors import ConfigError, InputError
-from driftscope.inputs.batches import TableSource
+from driftscope.inputs.batches import FileSource, TableSource, sample_rows
 from driftscope.inputs.readers import to_arrow
 from driftscope.inputs.schema import infer_columns
 from driftscope.limits import quoted
@@ -43,7 +47,7 @@ def build_baseline(
     art = artifacts or Artifacts.load(cfg)
     prog = progress or Progress(enabled=False)
     target = art.target(cfg)
-    spark_ref = spark_side = None
+    spark_ref = spark_side = files = None
     from driftscope.inputs.spark_source import open_spark_side, reference_table, wants_spark
 
     if wants_spark(reference, cfg):  # a Spark DataFrame, a table:name, or backend: spark
@@ -62,6 +66,9 @@ def build_baseline(
         table = spark_side.table if spark_side is not None else \
             reference_table(spark_ref, needs_rows)
         source = spark_ref.name
+    elif streams_reference(reference, cfg, art):
+        files, table, spark_side = streamed_reference(reference, cfg, art, target)
+        source = files.name
     else:
         table, source = to_arrow(reference, "reference")
     if target is not None and target not in table.column_names and cfg.target \
@@ -79,7 +86,8 @@ def build_baseline(
     prog.stage("profiling reference", len(specs))
     # the baseline keeps exact values: its bins and KS are exact whatever the rounds ask
     settings = ProfileSettings(cfg.max_value_bins, cfg.workers, "exact")
-    rows = spark_ref if spark_ref is not None else TableSource(table, source)
+    rows = spark_ref if spark_ref is not None else files if files is not None else \
+        TableSource(table, source)
     raw = get_backend(cfg.backend).profile(rows, specs, None, settings, prog.step)
     ids: list[ColumnSpec] = []
     for s in specs:
@@ -127,7 +135,7 @@ def build_baseline(
     from driftscope.model.importance import baseline_importance
 
     importance, no_importance = baseline_importance(  # on Spark: the rows the driver sampled
-        getattr(side, "sample", None) or side, table, art, cfg, [s.name for s in specs],
+        side.sample or side, table, art, cfg, [s.name for s in specs],
         [s.name for s, _ in columns if s.origin == "engineered"])
     if no_importance:
         findings.append(Finding(message=no_importance))
@@ -165,3 +173,34 @@ def plain_categories(categories: dict[str, list[Any]]) -> dict[str, list[Any]] |
         out[col] = values
     return out or None
 
+
+def streams_reference(reference: Any, cfg: MonitoringConfig, art: Artifacts) -> bool:
+    """Whether the reference is read batch by batch, never whole: a file or folder with
+    ``backend: streaming``, and no model nor feature engineering to run on its rows (those
+    read it whole; so does a reference in memory)."""
+    return cfg.backend == "streaming" and isinstance(reference, (str, os.PathLike)) and \
+        not art.needs_frame
+
+
+def streamed_reference(reference: str | os.PathLike[str], cfg: MonitoringConfig,
+                       art: Artifacts, target: str | None
+                       ) -> tuple[FileSource, pa.Table, Side | None]:
+    """A reference file read batch by batch: the source the streaming backend profiles, a
+    seeded sample of its rows (what the column types, the importance and the multivariate
+    sample read) and, with logged predictions or a target, the side prepared from those
+    columns alone, all rows of them (else None: the sample is prepared as the side)."""
+    files = FileSource(Path(reference), cfg.batch_rows)
+    if files.num_rows == 0:
+        raise InputError(f"{reference}: the file has a header but no rows; add data rows")
+    table = sample_rows(files, SAMPLE_ROWS, cfg.seed)
+    names = logged_columns(cfg, target, files.schema.names)
+    if not names:
+        return files, table, None
+    narrow = pa.concat_tables(list(files.batches(names)))
+    side = prepare(narrow, cfg, art, "reference", target)
+    sample = prepare(table, cfg, art, "reference", target)
+    return files, table, replace(side, table=table, sample=replace(sample, findings=()))
+
+
+SAMPLE_ROWS = 10_000
+"""Rows of a streamed reference that the checks reading rows see (as on Spark)."""

@@ -60,6 +60,10 @@ class Side:
     """The rows as the model is given them (its columns, categorical dtypes restored); None
     without a model, and on a side joined from streamed batches beyond
     ``engine.round.KEPT_MODEL_INPUT_ROWS`` rows."""
+    sample: Side | None = None
+    """A side prepared where its rows are not all held (Spark, a streamed reference): a seeded
+    sample of its rows, prepared row for row with their labels and predictions (what the
+    reference's importance is measured on); None when ``table`` holds the rows prepared."""
 
     @classmethod
     def joined(cls, sides: Sequence[Side]) -> Side:

@@ -156,3 +156,23 @@ class FileSource:
                 part = fragment.to_table(schema=self.schema, columns=[name], use_threads=True)
             chunks.extend(part.column(0).chunks)
         return pa.chunked_array(chunks, type=self.schema.field(name).type)
+
+
+def sample_rows(source: BatchSource, rows: int, seed: int = 0) -> pa.Table:
+    """At most ``rows`` rows of ``source`` drawn across all of it (seeded, each row kept with
+    the same chance, in the source's order), read batch by batch; every row when it has no
+    more. What a side that is not held whole shows the checks that read rows."""
+    import numpy as np
+
+    total = source.num_rows
+    rng = np.random.default_rng(seed)
+    chance = 1.0 if total <= rows else min(1.0, 1.2 * rows / total)  # a little over
+    parts = [batch if chance >= 1.0 else
+             batch.filter(pa.array(rng.random(batch.num_rows) < chance))
+             for batch in source.batches()]
+    if not parts:
+        return source.schema.empty_table()
+    drawn = pa.concat_tables(parts)
+    if drawn.num_rows > rows:  # then down to ``rows``, evenly over the drawn ones
+        drawn = drawn.take(pa.array(np.sort(rng.choice(drawn.num_rows, rows, replace=False))))
+    return drawn.combine_chunks()

@@ -98,12 +98,17 @@ class SparkSource:
         with quiet_pyspark():
             total = self.num_rows
             picked = self.frame
-            if total > rows:
-                picked = picked.sample(False, min(1.0, 1.1 * rows / total), seed)
-            picked = picked.limit(rows)
+            if total > rows:  # a little over, then down to ``rows`` evenly over those drawn
+                picked = picked.sample(False, min(1.0, 1.2 * rows / total), seed)
             if self.convert is not None:
                 picked = converted(picked, self.convert, self._schema)
-            return _as_table(picked.collect(), self._schema)
+            drawn = _as_table(picked.collect(), self._schema)
+        if drawn.num_rows > rows:
+            import numpy as np
+
+            keep = np.random.default_rng(seed).choice(drawn.num_rows, rows, replace=False)
+            drawn = drawn.take(pa.array(np.sort(keep)))
+        return drawn
 
     def batches(self, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
         """The rows streamed to the driver a batch at a time, a partition at a time."""
