@@ -10,9 +10,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from driftscope.backends.spark_scoring import HEAD_ROWS, SparkSide, gather_columns
+from driftscope.backends.spark_scoring import HEAD_ROWS, SparkSide
 from driftscope.engine.prepare import Side
 from driftscope.errors import ArtifactError, DriftscopeError
+from driftscope.inputs.spark_source import gather_columns
 
 
 def spark_logged(src: Any, cfg: Any, art: Any, side: str, target: str | None,

@@ -52,6 +52,7 @@ import pyarrow as pa
 
 from driftscope.engine.prepare import Side
 from driftscope.errors import ArtifactError, DriftscopeError
+from driftscope.inputs.spark_source import gather_columns
 
 HEAD_ROWS = 10_000
 """Rows of a side the driver prepares itself (a seeded sample of the whole side): to decide
@@ -151,17 +152,6 @@ def _run_scoring(broadcast: Any, batches: Iterator[pa.RecordBatch]) -> Iterator[
     for batch in batches:
         out = score_batch(job, pa.Table.from_batches([batch]))
         yield from (out if out.schema == safe else out.cast(safe)).to_batches()
-
-
-def _as_blobs(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """Each Arrow batch as one row holding its IPC bytes (a few columns brought home fast)."""
-    for batch in batches:
-        if batch.num_rows == 0:
-            continue
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, batch.schema) as writer:
-            writer.write_batch(batch)
-        yield pa.RecordBatch.from_pydict({"blob": [sink.getvalue().to_pybytes()]})
 
 
 @dataclass(frozen=True, eq=False)
@@ -340,22 +330,6 @@ def _pickled(job: ScoringJob, dumps: Any) -> bytes:
     finally:
         for module in own:
             cloudpickle.unregister_pickle_by_value(module)
-
-
-def gather_columns(frame: Any, schema: pa.Schema) -> pa.Table:
-    """The few columns of ``schema`` of ``frame`` on the driver, as Arrow batches streamed one
-    partition at a time."""
-    from driftscope.inputs.spark_source import quoted_column
-
-    small = frame.select(*[quoted_column(n) for n in schema.names])
-    blobs = small.mapInArrow(_as_blobs, "blob binary")
-    tables = []
-    for row in blobs.toLocalIterator(prefetchPartitions=False):
-        with pa.ipc.open_stream(bytes(row[0])) as reader:
-            tables.append(reader.read_all())
-    if not tables:
-        return schema.empty_table()
-    return pa.concat_tables(tables).cast(schema)
 
 
 def _side_from(probe: Any, got: pa.Table, job: ScoringJob, coding: Any, target: str | None,

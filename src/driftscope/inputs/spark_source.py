@@ -111,22 +111,16 @@ class SparkSource:
         return drawn
 
     def batches(self, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
-        """The rows streamed to the driver a batch at a time, a partition at a time."""
+        """The rows brought to the driver as Arrow batches, a partition at a time, cut to at
+        most ``batch_rows`` rows."""
         names = list(self._schema.names) if columns is None else list(columns)
         schema = pa.schema([self._schema.field(n) for n in names])
-        from driftscope.backends.spark_session import quiet_pyspark
-
-        with quiet_pyspark():
-            frame = self.typed().select(*[quoted_column(n) for n in names])
-            found = frame.toLocalIterator(prefetchPartitions=False)
-        rows: list[Any] = []
-        for row in found:
-            rows.append(tuple(row))
-            if len(rows) >= self.batch_rows:
-                yield _as_table(rows, schema)
-                rows = []
-        if rows:
-            yield _as_table(rows, schema)
+        if not names:  # no column to carry the rows: only their count
+            yield pa.table({"_": pa.nulls(self.num_rows)}).drop_columns(["_"])
+            return
+        for part in arrow_partitions(self.typed(), schema):
+            for start in range(0, part.num_rows, self.batch_rows):
+                yield part.slice(start, self.batch_rows)
 
     def column(self, name: str) -> pa.ChunkedArray:
         """One column, whole, on the driver (for backends that hold a column; the ``spark``
@@ -136,6 +130,38 @@ class SparkSource:
         chunks = [b.column(0) for b in self.batches([name])]
         field = self._schema.field(name)
         return pa.chunked_array([c for ch in chunks for c in ch.chunks], type=field.type)
+
+
+def _as_blobs(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Each Arrow batch as one row holding its IPC bytes (columns brought home fast)."""
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, batch.schema) as writer:
+            writer.write_batch(batch)
+        yield pa.RecordBatch.from_pydict({"blob": [sink.getvalue().to_pybytes()]})
+
+
+def arrow_partitions(frame: Any, schema: pa.Schema) -> Iterator[pa.Table]:
+    """The columns of ``schema`` of the Spark DataFrame ``frame`` on the driver, as Arrow
+    tables of that schema, one partition at a time (Arrow IPC, not rows)."""
+    from driftscope.backends.spark_session import quiet_pyspark
+
+    with quiet_pyspark():
+        small = frame.select(*[quoted_column(n) for n in schema.names])
+        blobs = small.mapInArrow(_as_blobs, "blob binary")
+        found = blobs.toLocalIterator(prefetchPartitions=False)
+    for row in found:
+        with pa.ipc.open_stream(bytes(row[0])) as reader:
+            yield reader.read_all().cast(schema)
+
+
+def gather_columns(frame: Any, schema: pa.Schema) -> pa.Table:
+    """The few columns of ``schema`` of ``frame`` on the driver, whole (see
+    :func:`arrow_partitions`)."""
+    parts = list(arrow_partitions(frame, schema))
+    return pa.concat_tables(parts) if parts else schema.empty_table()
 
 
 def _as_table(rows: Sequence[Sequence[Any]], schema: pa.Schema) -> pa.Table:
