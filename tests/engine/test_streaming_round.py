@@ -156,6 +156,26 @@ def test_a_reference_file_is_streamed_too_and_gives_the_local_report(
     assert again == local
 
 
+@pytest.mark.parametrize("case", ["numbers only", "a column missing"])
+def test_streaming_takes_the_inputs_local_takes(tmp_path: Path, case: str) -> None:
+    """Only numerical monitored columns (no categorical one to count batch by batch), and a
+    reference column the current CSV lacks: the streamed round is the local one."""
+    ref, cur = _frames(3000, 1, 0.0), _frames(4000, 2, 0.4)
+    if case == "numbers only":
+        ref, cur = ref[["income", "age", "grade"]], cur[["income", "age", "grade"]]
+    else:
+        cur = cur.drop(columns=["income"])
+    ref.to_parquet(tmp_path / "ref.parquet")
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    settings: dict[str, Any] = {"reference": tmp_path / "ref.parquet",
+                                "current": tmp_path / "cur.csv", "progress": False}
+    local = _report(driftscope.run(**settings))
+    assert _report(driftscope.run(backend="streaming", batch_rows=1000, **settings)) == local
+    if case == "a column missing":
+        income = next(f for f in local["features"] if f["name"] == "income")
+        assert income["status"] == "CRITICAL"
+
+
 def test_approximate_ks_states_its_error_bound_and_keeps_every_count(
         files: dict[str, Path]) -> None:
     exact = _round(files, files["cur"], backend="streaming")

@@ -138,8 +138,8 @@ def check_schema(data: BatchSource, specs: list[Any], bl: Baseline, cfg: Monitor
         if table.num_columns == 1 and table.column_names[0] in by_name:  # one column read back
             return check_current([by_name[table.column_names[0]]], table, data.name,
                                  ref_source).table
-        if table.num_columns and not any(n in by_name for n in table.column_names):
-            return table  # only the roles' columns (logged predictions, target): not checked
+        if not any(n in by_name for n in table.column_names):
+            return table  # no monitored column (the roles' columns, or none): nothing to check
         return check(table).table
 
     return schema, RepairedSource(data, repair)

@@ -92,12 +92,35 @@ class RepairedSource:
         return self.inner.num_rows
 
     def batches(self, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
-        for batch in self.inner.batches(columns):
-            yield self.repair(batch)
+        if columns is None:
+            for batch in self.inner.batches():
+                yield self.repair(batch)
+            return
+        # the inner source is asked only for the columns it has; a column it lacks (a
+        # reference column missing from the current data) comes back all missing, as the
+        # repair fills it in a whole table
+        have = set(self.inner.schema.names)
+        wanted = list(columns)
+        for batch in self.inner.batches([c for c in wanted if c in have]):
+            yield self._filled(self.repair(batch), wanted, batch.num_rows)
 
     def column(self, name: str) -> pa.ChunkedArray:
+        if name not in self.inner.schema.names:
+            return self._filled(pa.table({}), [name], self.inner.num_rows).column(name)
         one = pa.table({name: self.inner.column(name)})
         return self.repair(one).column(name)
+
+    def _filled(self, table: pa.Table, wanted: list[str], rows: int) -> pa.Table:
+        """``table`` with the ``wanted`` columns, those it lacks all missing (typed as the
+        repaired schema types them)."""
+        missing = [c for c in wanted if c not in table.column_names]
+        if not missing:
+            return table
+        schema = self.schema
+        for name in missing:
+            kind = schema.field(name).type if name in schema.names else pa.null()
+            table = table.append_column(pa.field(name, kind), pa.nulls(rows, kind))
+        return table
 
 
 class FileSource:
