@@ -99,27 +99,29 @@ class RepairedSource:
         # the inner source is asked only for the columns it has; a column it lacks (a
         # reference column missing from the current data) comes back all missing, as the
         # repair fills it in a whole table
-        have = set(self.inner.schema.names)
         wanted = list(columns)
-        for batch in self.inner.batches([c for c in wanted if c in have]):
+        filled = self._fillable()
+        for batch in self.inner.batches([c for c in wanted if c not in filled]):
             yield self._filled(self.repair(batch), wanted, batch.num_rows)
 
     def column(self, name: str) -> pa.ChunkedArray:
-        if name not in self.inner.schema.names:
+        if name in self._fillable():
             return self._filled(pa.table({}), [name], self.inner.num_rows).column(name)
         one = pa.table({name: self.inner.column(name)})
         return self.repair(one).column(name)
 
+    def _fillable(self) -> set[str]:
+        """Columns the repair adds (all missing) that the inner source does not have."""
+        return set(self.schema.names) - set(self.inner.schema.names)
+
     def _filled(self, table: pa.Table, wanted: list[str], rows: int) -> pa.Table:
-        """``table`` with the ``wanted`` columns, those it lacks all missing (typed as the
+        """``table`` with the ``wanted`` columns the repair adds, all missing (typed as the
         repaired schema types them)."""
-        missing = [c for c in wanted if c not in table.column_names]
-        if not missing:
-            return table
         schema = self.schema
-        for name in missing:
-            kind = schema.field(name).type if name in schema.names else pa.null()
-            table = table.append_column(pa.field(name, kind), pa.nulls(rows, kind))
+        for name in wanted:
+            if name not in table.column_names and name in schema.names:
+                kind = schema.field(name).type
+                table = table.append_column(pa.field(name, kind), pa.nulls(rows, kind))
         return table
 
 
