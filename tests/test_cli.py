@@ -808,6 +808,23 @@ def test_a_round_draws_its_plots_in_a_pool_it_ends(
         assert len(list((tmp_path / "out" / "images").glob("*.png"))) == 2
 
 
+@pytest.mark.slow  # a subprocess
+def test_a_reader_that_goes_away_keeps_the_exit_code(data: DataFiles, tmp_path: Path) -> None:
+    """``driftscope run … --fail-on warning | head -1``: the summary has no reader left, the
+    round is written and the exit code is still --fail-on's."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "driftscope.cli", "run", "--reference", str(data.ref_csv),
+         "--current", str(data.drift_csv), "--out", str(tmp_path / "out"), "--plots", "none",
+         "--no-progress", "--fail-on", "warning"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first line
+    err = proc.stderr.read()
+    assert proc.wait() == 1, err
+    assert "internal error" not in err and "reached --fail-on" in err
+    assert (tmp_path / "out" / "drift_report.json").is_file()
+
+
 @pytest.mark.slow  # 5 PNGs
 def test_plots_of_an_earlier_round_are_replaced(cli: Cli, data: DataFiles,
                                                 tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ and its code.
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 
@@ -65,3 +66,15 @@ def report_error(err: BaseException, debug: bool) -> int:
           f"{printable_error(str(err))} "
           "(rerun with --debug for the traceback and report it)", file=sys.stderr)
     return EXIT_INTERNAL
+
+
+def say(text: str) -> None:
+    """Print a line to stdout now. A reader that went away (``driftscope run … | head -1``)
+    is not an error of the command: the rest of its output goes nowhere, and its exit code
+    (``--fail-on``) stands."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from driftscope.cli_errors import EXIT_FAIL_ON, EXIT_OK, UsageError
+from driftscope.cli_errors import EXIT_FAIL_ON, EXIT_OK, UsageError, say
 from driftscope.cli_errors import printable as _printable
 from driftscope.cli_parser import overrides
 from driftscope.cli_recording import RunHistory
@@ -68,11 +68,11 @@ def cmd_run(ns: argparse.Namespace) -> int:
     if ns.metrics_file is not None:
         _write_metrics(ns.metrics_file, latest)
     if not ns.quiet:
-        print(shown)
+        say(shown)
         if history.url is not None:
             from driftscope.store import mask_url
 
-            print(f"  history: {_printable(mask_url(history.url))}")
+            say(f"  history: {_printable(mask_url(history.url))}")
     if cfg.fail_on is not None:  # with chunks: the worst chunk decides
         level = Severity.WARNING if cfg.fail_on == "warning" else Severity.CRITICAL
         if reached.rank >= level.rank:
