@@ -259,3 +259,37 @@ def test_shown_names_ends_with_an_ellipsis_when_cut() -> None:
     assert shown_names([f"c{i}" for i in range(15)]).endswith("c14")
     assert shown_names([f"c{i}" for i in range(16)]) == ", ".join(
         f"c{i}" for i in range(15)) + " …"
+
+
+def test_zero_padded_codes_in_a_csv_are_read_as_text(tmp_path: Path) -> None:
+    """ZIP codes and ids written with leading zeros keep them (read as text, as a Parquet
+    file storing text keeps them); numbers without such zeros are still numbers."""
+    from driftscope.inputs.batches import FileSource
+
+    path = tmp_path / "codes.csv"
+    path.write_text("zip,count,share,flag\n01234,0,0.5,1\n00501,12,0.25,0\n12345,7,1.0,1\n")
+    table = read_table(path)
+    assert table.column("zip").to_pylist() == ["01234", "00501", "12345"]
+    assert pa.types.is_integer(table.schema.field("count").type)
+    assert pa.types.is_floating(table.schema.field("share").type)
+    assert pa.types.is_integer(table.schema.field("flag").type)
+    streamed = pa.concat_tables(list(FileSource(path).batches()))
+    assert streamed.column("zip").to_pylist() == ["01234", "00501", "12345"]
+
+
+@pytest.mark.slow  # two rounds
+def test_a_parquet_reference_of_codes_against_a_csv_batch_sees_no_drift(tmp_path: Path) -> None:
+    import driftscope
+
+    rng = np.random.default_rng(4)
+    codes = [f"{z:05d}" for z in rng.integers(500, 3000, 40)]
+    frame = pd.DataFrame({"zip": rng.choice(codes, 3000), "x": rng.normal(size=3000)})
+    frame.iloc[:2000].to_parquet(tmp_path / "ref.parquet", index=False)
+    frame.iloc[2000:].to_csv(tmp_path / "cur.csv", index=False)
+    frame.iloc[2000:].to_parquet(tmp_path / "cur.parquet", index=False)
+    as_csv = driftscope.run(reference=tmp_path / "ref.parquet", current=tmp_path / "cur.csv")
+    as_parquet = driftscope.run(reference=tmp_path / "ref.parquet",
+                                current=tmp_path / "cur.parquet")
+    zips = [next(f for f in r.features if f.name == "zip") for r in (as_csv, as_parquet)]
+    assert zips[0].metrics.psi == zips[1].metrics.psi
+    assert zips[0].status.value == "NORMAL"

@@ -32,6 +32,7 @@ from driftscope.inputs.readers import (
     data_files,
     pandas_index_names,
     sniff_delimiter,
+    zero_padded_columns,
 )
 
 CSV_BLOCK = 1 << 24
@@ -78,9 +79,11 @@ def _csv_sample(path: Path, chars: int) -> str:
     return sample
 
 
-def _csv_header(path: Path, chars: int) -> tuple[str, list[str], bool]:
-    """A CSV file's delimiter, header and whether it has a data row (assumed when the
-    sample ends before the file does); refused when it has no header."""
+def _csv_header(path: Path, chars: int) -> tuple[str, list[str], bool, list[str]]:
+    """A CSV file's delimiter, header, whether it has a data row (assumed when the sample
+    ends before the file does) and its zero-padded code columns (read as text, see
+    :func:`~driftscope.inputs.readers.zero_padded_columns`); refused when it has no
+    header."""
     import csv
     import io
 
@@ -89,22 +92,24 @@ def _csv_header(path: Path, chars: int) -> tuple[str, list[str], bool]:
     if header in ([], [""]):
         raise InputError(f"{path}: the file is empty; expected a CSV header and rows")
     _check_columns(header, str(path))
+    padded = zero_padded_columns(sample, delimiter, header)
     if len(sample) >= chars:
-        return delimiter, header, True
+        return delimiter, header, True, padded
     records = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
     next(records, None)
     has_rows = any(records)  # a blank line is no row (for pyarrow either); "," is one
-    return delimiter, header, has_rows
+    return delimiter, header, has_rows, padded
 
 
 def _csv_format(files: list[Path], where: Path) -> ds.CsvFileFormat:
     """The CSV format of the files (the first one's delimiter); every file of a folder must
     have the same columns and delimiter, and one of them a data row."""
     first = files[0]
-    delimiter, header, has_rows = _csv_header(first, 1 << 20)
+    delimiter, header, has_rows, padded = _csv_header(first, 1 << 20)
     for f in files[1:]:
-        other_delimiter, other, rows = _csv_header(f, 1 << 16)
+        other_delimiter, other, rows, more = _csv_header(f, 1 << 16)
         has_rows = has_rows or rows
+        padded += [c for c in more if c not in padded]
         if set(other) != set(header):
             raise InputError(_columns_differ(f, header, other, first, where))
         if other_delimiter != delimiter:
@@ -115,7 +120,8 @@ def _csv_format(files: list[Path], where: Path) -> ds.CsvFileFormat:
         raise InputError(f"{where}: the file has a header but no rows; add data rows")
     return ds.CsvFileFormat(
         parse_options=pacsv.ParseOptions(delimiter=delimiter),
-        convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
+        convert_options=pacsv.ConvertOptions(
+            strings_can_be_null=True, column_types={c: pa.string() for c in padded}),
         read_options=pacsv.ReadOptions(block_size=CSV_BLOCK))
 
 

@@ -118,6 +118,27 @@ def sniff_delimiter(sample: str, tsv: bool = False) -> tuple[str, list[str]]:
     return best
 
 
+_ZERO_PADDED = re.compile(r"[+-]?0[0-9]+")
+
+
+def zero_padded_columns(sample: str, delimiter: str, header: list[str]) -> list[str]:
+    """Columns of a CSV sample holding whole numbers written with leading zeros (``01234``):
+    codes such as ZIP codes, account numbers or ids, read as text so that they keep their
+    zeros (as a Parquet file that stores them as text does) instead of becoming 1234."""
+    import csv
+    import io
+
+    lines = sample.splitlines()[1:]
+    if len(sample) >= 1 << 20 and lines:
+        lines = lines[:-1]  # the sample may end in the middle of a row
+    padded: set[int] = set()
+    for record in csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=delimiter):
+        for i, value in enumerate(record[:len(header)]):
+            if i not in padded and _ZERO_PADDED.fullmatch(value.strip()):
+                padded.add(i)
+    return [header[i] for i in sorted(padded)]
+
+
 def _read_csv(path: Path) -> pa.Table:
     tsv = ".tsv" in path.name.lower()
     # Read the header ourselves first: pyarrow silently renames duplicates in some versions,
@@ -153,7 +174,10 @@ def _read_csv(path: Path) -> pa.Table:
             path,
             read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter),
-            convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
+            convert_options=pacsv.ConvertOptions(
+                strings_can_be_null=True,
+                column_types={c: pa.string() for c in zero_padded_columns(
+                    sample, delimiter, header)}),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else err.__class__.__name__
