@@ -151,6 +151,7 @@ def test_round_contract_gives_findings_and_the_switch_turns_it_off(data) -> None
 
     class Baseline:
         rows = 1000
+        settings: dict[str, object] = {}
 
         def get(self, origin: str, name: str) -> None:
             return None
@@ -246,3 +247,43 @@ def test_the_significance_guard_keeps_a_few_rows_of_a_small_batch_normal() -> No
     report = check_contract(failing, one, REFERENCE, _thresholds, significance=0.01,
                             reference_rows=500)
     assert _check(report, "unknown_category", "c").status is Severity.CRITICAL
+
+
+def test_a_column_the_feature_engineering_rewrites_in_place_has_no_reference_range(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``df["income"] = np.log1p(df["income"])``: the model sees logs, the raw profile holds
+    amounts; the contract must not judge the logs against the amounts' range (every row
+    fell "below" it)."""
+    import joblib
+    import pandas as pd
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    import driftscope
+
+    (tmp_path / "logs_fe.py").write_text(
+        "import numpy as np\n\ndef logs(df):\n    df = df.copy()\n"
+        "    df['income'] = np.log1p(df['income'])\n    return df\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    rng = np.random.default_rng(3)
+    n = 1500
+    frame = pd.DataFrame({"income": rng.lognormal(8, 0.5, n), "age": rng.integers(20, 70, n)})
+    frame["bad"] = np.where(rng.random(n) < 1 / (1 + np.exp(frame["age"] / 20 - 2)), "yes", "no")
+    train = frame.iloc[:500].copy()
+    train["income"] = np.log1p(train["income"])
+    model = make_pipeline(SimpleImputer(), LogisticRegression()).fit(train[["income", "age"]],
+                                                                     train["bad"])
+    joblib.dump(model, tmp_path / "model.joblib")
+    monitor = driftscope.Monitor(reference=frame.iloc[500:1000],
+                                 model=str(tmp_path / "model.joblib"),
+                                 feature_engineering="logs_fe:logs", target="bad",
+                                 positive_class="yes", progress=False)
+    assert monitor.baseline.settings["rewritten_columns"] == ["income"]
+    result = monitor.run(frame.iloc[1000:])
+    assert result.contract is not None
+    assert not [c for c in result.contract.checks if c.column == "income" and
+                c.status.value != "NORMAL"]
+    assert not [c for c in result.contract.checks
+                if c.column == "income" and c.kind == "out_of_range"]  # no range to judge by
+    assert [c for c in result.contract.checks if c.column == "age"]  # the others still are

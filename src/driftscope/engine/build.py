@@ -146,6 +146,8 @@ def build_baseline(
         findings=tuple(findings), model=art.model_info(cfg),
         settings={"max_value_bins": cfg.max_value_bins, "target": target,
                   "reference_columns": list(table.column_names),
+                  "rewritten_columns": rewritten_columns(table, side.model_input)
+                  if art.feature_fn is not None else [],
                   "max_categories": cfg.max_categories,
                   "feature_engineering": cfg.feature_engineering,
                   "model_sha256": art.model_sha256,
@@ -204,3 +206,30 @@ def streamed_reference(reference: str | os.PathLike[str], cfg: MonitoringConfig,
 
 SAMPLE_ROWS = 10_000
 """Rows of a streamed reference that the checks reading rows see (as on Spark)."""
+
+
+def rewritten_columns(table: pa.Table, model_input: Any) -> list[str]:
+    """Raw columns the feature engineering rewrote under their own name (``df["Income"] =
+    np.log1p(df["Income"])``): the model sees other values than the raw profile describes,
+    so the pipeline's contract has no reference for them (row for row, the model's input of
+    the reference against its raw rows)."""
+    if model_input is None or len(model_input) != table.num_rows:
+        return []
+    import pandas as pd
+
+    out: list[str] = []
+    for name in model_input.columns:
+        if name not in table.column_names:
+            continue
+        raw = table.column(name).to_pandas()
+        seen = model_input[name].reset_index(drop=True)
+        if pd.api.types.is_numeric_dtype(raw) and pd.api.types.is_numeric_dtype(seen):
+            a = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            b = pd.to_numeric(seen, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            same = bool(np.array_equal(a, b, equal_nan=True))
+        else:
+            same = bool((raw.astype(object).where(raw.notna(), None).astype(str)
+                         == seen.astype(object).where(seen.notna(), None).astype(str)).all())
+        if not same:
+            out.append(str(name))
+    return out

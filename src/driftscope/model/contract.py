@@ -397,7 +397,12 @@ def round_contract(bl: Any, cfg: Any, model: Any, current: pd.DataFrame | None
         report = not_readable("the current rows were read batch by batch and not kept")
     else:
         reference: dict[str, ReferenceColumn] = {}
+        # a column the feature engineering rewrote under its own name has no reference:
+        # the raw profile describes other values than the model sees
+        rewritten = set(bl.settings.get("rewritten_columns") or ())
         for col in current.columns:
+            if str(col) in rewritten:
+                continue
             found = bl.get("raw", str(col)) or bl.get("engineered", str(col))
             if found is None:
                 continue
