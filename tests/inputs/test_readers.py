@@ -293,3 +293,20 @@ def test_a_parquet_reference_of_codes_against_a_csv_batch_sees_no_drift(tmp_path
     zips = [next(f for f in r.features if f.name == "zip") for r in (as_csv, as_parquet)]
     assert zips[0].metrics.psi == zips[1].metrics.psi
     assert zips[0].status.value == "NORMAL"
+
+
+def test_the_index_column_pandas_to_csv_writes_is_left_out(tmp_path: Path) -> None:
+    """``df.to_csv(path)`` (pandas' default, index=True) starts the header with an empty
+    name: that column holds row labels, and neither reader reads it; an empty name elsewhere
+    is still refused."""
+    from driftscope.inputs.batches import FileSource
+
+    frame = pd.DataFrame({"a": [1.5, 2.5, 3.5], "b": ["x", "y", "z"]}, index=[7, 3, 9])
+    frame.to_csv(tmp_path / "indexed.csv")
+    assert read_table(tmp_path / "indexed.csv").column_names == ["a", "b"]
+    files = FileSource(tmp_path / "indexed.csv")
+    assert files.schema.names == ["a", "b"]
+    assert pa.concat_tables(list(files.batches())).column("b").to_pylist() == ["x", "y", "z"]
+    (tmp_path / "blank.csv").write_text("a,,b\n1,2,3\n")
+    with pytest.raises(InputError, match="column 2 has an empty name"):
+        read_table(tmp_path / "blank.csv")

@@ -137,11 +137,13 @@ class FileSource:
         self.batch_rows = batch_rows
         self.files = data_files(self.path)
         self.dataset = open_dataset(self.files, self.path)
+        # pandas' unnamed index column of a CSV (an empty name, first): row labels, not read
+        self._schema = pa.schema([f for f in self.dataset.schema if f.name != ""])
         self._rows: int | None = None
 
     @property
     def schema(self) -> pa.Schema:
-        return self.dataset.schema
+        return self._schema
 
     @property
     def num_rows(self) -> int:

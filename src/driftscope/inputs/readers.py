@@ -76,7 +76,16 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
+def pandas_csv_index(header: list[str]) -> bool:
+    """Whether a CSV header starts with the unnamed column pandas' ``to_csv`` writes for the
+    index (``,a,b``): row labels, not data; the readers leave it out."""
+    return len(header) > 1 and str(header[0]).strip() == "" and \
+        all(str(n).strip() for n in header[1:])
+
+
 def _check_columns(names: list[str], source: str) -> None:
+    if pandas_csv_index(names):
+        names = names[1:]
     dupes = [n for n, c in collections.Counter(names).items() if c > 1]
     if dupes:
         raise InputError(
@@ -184,6 +193,8 @@ def _read_csv(path: Path) -> pa.Table:
         if "utf8" in first.lower().replace("-", ""):
             raise InputError(f"{path}: not UTF-8 text; {UTF8_HINT}") from None
         raise InputError(f"{path}: not a readable CSV file ({first}); check the format") from None
+    if pandas_csv_index(header):
+        table = table.remove_column(0)
     for field in table.schema:
         if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
             # pyarrow reads text that is not valid UTF-8 as bytes instead of refusing it

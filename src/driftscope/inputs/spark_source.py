@@ -244,6 +244,9 @@ def read_files(path: Path, session: Any, name: str, batch_rows: int = 262_144) -
         frame = (session.read.option("header", "true").option("sep", delimiter)
                  .option("quote", '"').option("escape", '"').option("inferSchema", "false")
                  .option("mode", "FAILFAST").csv(paths))
+        if schema.names and schema.names[0] == "":  # pandas' unnamed index: not data
+            frame = frame.drop(frame.columns[0])
+            schema = schema.remove(0)
         return SparkSource(frame, name, schema, csv_typing(schema), batch_rows)
     frame = session.read.parquet(*paths)
     return SparkSource(frame, name, schema, cast_to(schema), batch_rows)
