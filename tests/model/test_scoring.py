@@ -351,3 +351,26 @@ def test_sampling_noise_of_a_reference_baseline_and_few_positives() -> None:
     values, _ = compute_performance(y, proba, few, "1")
     p = deterioration_pvalues(y, proba, few, "1", values, {"f1": 0.9, "precision": 0.9})
     assert p["precision"] == 1.0 and p["f1"] == 1.0  # 3 positive predictions: not judged
+
+
+def test_a_logged_probability_of_the_other_class_is_refused_on_the_reference() -> None:
+    """``--proba-column p_yes --positive-class No``: with labels, the probability ranks the
+    reference's labels far below chance; refused in one line. The right class, a useless
+    probability (chance) and the current side pass."""
+    from driftscope.model.predict import Predictions
+    from driftscope.model.scoring import check_logged
+
+    rng = np.random.default_rng(5)
+    yes = rng.random(600) < 0.3
+    p_yes = np.clip(np.where(yes, 0.7, 0.2) + rng.normal(0, 0.15, 600), 0, 1)
+    labels = np.array(["Yes" if y else "No" for y in yes], dtype=object)
+
+    def logged(proba: np.ndarray, positive: str) -> Predictions:
+        return Predictions(proba=proba, label=None, positive_class=positive)
+
+    with pytest.raises(ArtifactError, match="ranks the reference labels backwards"):
+        check_logged(logged(p_yes, "No"), labels, "No", "p_yes", None, "reference")
+    assert check_logged(logged(p_yes, "Yes"), labels, "Yes", "p_yes", None, "reference") == []
+    noise = rng.random(600)
+    assert check_logged(logged(noise, "No"), labels, "No", "p", None, "reference") == []
+    assert check_logged(logged(p_yes, "No"), labels, "No", "p_yes", None, "current") == []

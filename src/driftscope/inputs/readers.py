@@ -141,10 +141,14 @@ def zero_padded_columns(sample: str, delimiter: str, header: list[str]) -> list[
     if len(sample) >= 1 << 20 and lines:
         lines = lines[:-1]  # the sample may end in the middle of a row
     padded: set[int] = set()
-    for record in csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=delimiter):
-        for i, value in enumerate(record[:len(header)]):
-            if i not in padded and _ZERO_PADDED.fullmatch(value.strip()):
-                padded.add(i)
+    records = csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=delimiter)
+    try:
+        for record in records:
+            for i, value in enumerate(record[:len(header)]):
+                if i not in padded and len(value) < 40 and _ZERO_PADDED.fullmatch(value.strip()):
+                    padded.add(i)
+    except csv.Error:  # a field beyond the csv module's limit: the rows before it tell
+        pass
     return [header[i] for i in sorted(padded)]
 
 

@@ -136,9 +136,43 @@ def check_logged(pred: Predictions, labels: NDArray[np.object_] | None, positive
                 f"{quoted(prediction_column)} on {1 - agreement[0]:.0%} of {agreement[1]} "
                 f"{side} rows: it looks like the probability of another class than "
                 f"{quoted(positive)}; check --positive-class and the columns")
+    if pred.proba is not None and labels is not None and positive is not None and \
+            side == "reference":
+        backwards = _ranked_backwards(pred.proba, labels, positive)
+        if backwards is not None:
+            problems.append(
+                f"proba column {quoted(proba_column)} ranks the reference labels backwards "
+                f"for the positive class {quoted(positive)} (ROC AUC {backwards:.3f}, far below "
+                "chance): it looks like the probability of the other class; check "
+                "--positive-class and the column")
     if problems and side == "reference":
         raise ArtifactError(problems[0])
     return problems
+
+
+BACKWARDS_Z = 5.0
+"""How far below chance (in standard errors of ROC AUC under no association) a logged
+probability must rank the labels to be called the other class's probability: a model worse
+than chance on this scale is a coding error, not a model."""
+
+
+def _ranked_backwards(proba: NDArray[np.float64], labels: NDArray[np.object_],
+                      positive: str) -> float | None:
+    """ROC AUC of ``proba`` for the ``positive`` labels when it is significantly below 0.5
+    (Mann–Whitney's normal approximation, :data:`BACKWARDS_Z`), else None."""
+    p = np.asarray(proba, dtype=np.float64)
+    known = np.array([v is not None for v in labels]) & ~np.isnan(p)
+    hit = np.array([v == positive for v in labels])[known]
+    p = p[known]
+    n1, n0 = int(hit.sum()), int((~hit).sum())
+    if n1 < 10 or n0 < 10:
+        return None
+    from scipy.stats import rankdata
+
+    ranks = rankdata(p)
+    auc = (ranks[hit].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
+    se = float(np.sqrt((n1 + n0 + 1) / (12.0 * n1 * n0)))
+    return float(auc) if (auc - 0.5) / se < -BACKWARDS_Z else None
 
 
 def select_model_input(frame: pd.DataFrame, model: Any, features: Sequence[str] | None,
