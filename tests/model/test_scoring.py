@@ -374,3 +374,31 @@ def test_a_logged_probability_of_the_other_class_is_refused_on_the_reference() -
     noise = rng.random(600)
     assert check_logged(logged(noise, "No"), labels, "No", "p", None, "reference") == []
     assert check_logged(logged(p_yes, "No"), labels, "No", "p_yes", None, "current") == []
+
+
+@pytest.mark.slow  # a model fitted out of fold
+def test_out_of_fold_refits_a_histgradientboosting_on_native_categoricals(
+        tmp_path: Path) -> None:
+    """A HistGradientBoostingClassifier fitted on pandas categoricals (from_dtype), a
+    reference whose text columns are plain text: the clones refit out of fold see them as
+    categoricals again (they failed on "could not convert string to float")."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    import driftscope
+
+    rng = np.random.default_rng(2)
+    n = 1200
+    frame = pd.DataFrame({"home": rng.choice(["rent", "owner", "parents"], n),
+                          "age": rng.integers(20, 70, n).astype(float)})
+    frame["status"] = np.where((frame["home"] == "rent") ^ (rng.random(n) < 0.2), "bad", "good")
+    train = frame.iloc[:600].copy()
+    train["home"] = train["home"].astype("category")
+    model = HistGradientBoostingClassifier(categorical_features="from_dtype", max_iter=30,
+                                           random_state=0)
+    joblib.dump(model.fit(train[["home", "age"]], train["status"]), tmp_path / "hgb.joblib")
+    result = driftscope.run(reference=frame.iloc[600:900], current=frame.iloc[900:],
+                            model=str(tmp_path / "hgb.joblib"), target="status",
+                            positive_class="bad", reference_predictions="out_of_fold",
+                            progress=False)
+    assert result.performance is not None and result.prediction is not None
+    assert result.performance.metrics["accuracy"].current > 0.7

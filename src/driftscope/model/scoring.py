@@ -82,6 +82,8 @@ def restore_categoricals(frame: pd.DataFrame, model: Any, known: dict[str, list[
                     if pd.api.types.is_string_dtype(frame[c]) or frame[c].dtype == object]
             if len(text) == len(lgb):
                 categories = dict(zip(text, lgb))
+        if not categories:
+            categories = _native_categoricals(model, frame)
     if not categories:
         return frame, categories
     out = frame.copy()
@@ -93,6 +95,28 @@ def restore_categoricals(frame: pd.DataFrame, model: Any, known: dict[str, list[
                 values = pd.to_numeric(values, errors="coerce")
             out[col] = pd.Categorical(values, categories=cats)
     return out, categories
+
+
+def _native_categoricals(model: Any, frame: pd.DataFrame) -> dict[str, list[Any]]:
+    """Text columns a scikit-learn HistGradientBoosting model treats as categorical
+    (``categorical_features="from_dtype"``, fit on pandas categoricals), with the reference's
+    values as categories: a clone refit on them (out-of-fold predictions) must see them as
+    categoricals again, not as text it cannot turn into numbers."""
+    est = model
+    steps = getattr(model, "steps", None)
+    if steps and len(steps) == 1:  # a one-step Pipeline around the model
+        est = steps[0][1]
+    flags = getattr(est, "is_categorical_", None)
+    names = getattr(est, "feature_names_in_", None)
+    if flags is None or names is None or len(flags) != len(names):
+        return {}
+    out: dict[str, list[Any]] = {}
+    for name, flag in zip(names, flags):
+        col = str(name)
+        if flag and col in frame.columns and (pd.api.types.is_string_dtype(frame[col])
+                                              or frame[col].dtype == object):
+            out[col] = sorted({str(v) for v in frame[col].dropna()})
+    return out
 
 
 def _agreement(proba: NDArray[np.float64], label: NDArray[np.object_], positive: str
