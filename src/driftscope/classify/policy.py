@@ -230,4 +230,7 @@ def schema_break_advice(recommendation: str, breaks: Mapping[str, str]) -> str:
     fix = f"Fix the current data first: {' and '.join(parts)} (see the findings)."
     if recommendation.startswith("Nothing to do"):
         return f"{fix} The rest of the round looks stable."
+    if "(concept drift" in recommendation:  # the model is fed filled-in columns: no verdict
+        return (f"{fix} The model's performance fell, which columns it sees filled in explain; "
+                "judge it again on complete data before deciding to retrain.")
     return f"{fix} Beyond that: {recommendation[0].lower()}{recommendation[1:]}"

@@ -133,7 +133,7 @@ def judge(bl: Baseline, cfg: MonitoringConfig, art: Artifacts, cur: Side, data: 
         cur, art, cfg, None if in_sample else bl.settings.get("reference_performance"),
         bl.settings.get("reference_labelled_rows"))
     performance, estimation_findings = round_estimation(cur, art, cfg, bl.settings, performance)
-    perf_findings += estimation_findings
+    perf_findings += _not_concept_drift(estimation_findings, breaks)
     suspect = None
     if not in_sample and bl.settings.get("reference_predictions", "model") == "model":
         prediction, predicted_class, class_probabilities, suspect = unexplained_shift(
@@ -254,3 +254,23 @@ def judge(bl: Baseline, cfg: MonitoringConfig, art: Artifacts, cur: Side, data: 
         },
     )
 
+
+def _not_concept_drift(findings: list[Finding], breaks: Mapping[str, ColumnBreak]
+                       ) -> list[Finding]:
+    """With columns missing or unreadable in the current data, a realized performance below
+    the model's confidence is what feeding it filled-in values looks like: the concept-drift
+    finding says so instead of advising a retrain."""
+    if not breaks:
+        return findings
+    shown = ", ".join(quoted(b) for b in list(breaks)[:5]) + (", …" if len(breaks) > 5 else "")
+    out = []
+    for f in findings:
+        if f.message.startswith("concept drift:"):
+            head = f.message.split("; the relation between inputs and label")[0]
+            f = Finding(column=f.column, message=(
+                f"{head.replace('concept drift: ', '', 1)}. The current data lacks or cannot "
+                f"read {shown}, which the model then sees filled in: that explains a realized "
+                "performance below the model's confidence without any concept drift; restore "
+                "the columns before judging the model"))
+        out.append(f)
+    return out
