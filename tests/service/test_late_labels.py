@@ -81,6 +81,22 @@ def test_late_labels_attach_to_the_round_and_its_performance_is_recomputed(
         accuracy_score(lab["status"], lab["pred"]))
     assert perf["metrics"]["roc_auc"]["current"] == pytest.approx(
         roc_auc_score(lab["status"] == "bad", lab["proba"]))
+    # the latest round's gauges show the recomputed performance, the round counted once
+    shown = _gauges(client)
+    assert shown['driftscope_performance_realized{metric="accuracy"}'] == pytest.approx(
+        accuracy_score(lab["status"], lab["pred"]))
+    assert sum(v for k, v in shown.items() if k.startswith("driftscope_rounds_total")) == 1
+
+
+def _gauges(client: Any) -> dict[str, float]:
+    """The /metrics samples as {'name{labels}': value}."""
+    text = client.get("/metrics", headers=AUTH).text
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, _, value = line.rpartition(" ")
+            out[key] = float(value)
+    return out
 
 
 def test_a_labels_batch_with_other_columns_or_missing_ids_is_refused(client: Any) -> None:
@@ -109,6 +125,8 @@ def test_labels_that_arrive_before_the_round_attach_once_it_is_recorded(client: 
     assert perf["labelled_rows"] == 400
     assert perf["metrics"]["accuracy"]["current"] == pytest.approx(
         (current["status"] == current["pred"]).mean())
+    assert _gauges(client)['driftscope_performance_realized{metric="accuracy"}'] == \
+        pytest.approx((current["status"] == current["pred"]).mean())
     # a later round does not attach them again to anything new
     more = _with_predictions(rows(100, seed=10), 10)
     more["rid"] = range(1000, 1100)

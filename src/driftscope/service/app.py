@@ -384,6 +384,7 @@ def _labels(service: Service, body: bytes, ctype: str | None, key: str | None
     # again once stored: a round recorded meanwhile did not see this batch
     report = attach_labels(service.runner.history, table, id_column=id_column,
                            label_column=label, foreign="skip")
+    service.runner.labels_attached({r.run_id for r in report.rounds})
     answer["attached"] = _plain(report)
     return (200 if stored.duplicate else 201), answer
 

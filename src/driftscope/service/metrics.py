@@ -265,6 +265,11 @@ class ServiceMetrics:
         self._round.update(result, seconds)
         self._rounds.labels(status=result.status.value).inc()
 
+    def refresh_round(self, result: RunResult, seconds: float) -> None:
+        """Show ``result``, the latest round as it is now (late labels recomputed its realized
+        performance), without counting it again."""
+        self._round.update(result, seconds)
+
     def render(self) -> tuple[bytes, str]:
         """The registry in the Prometheus text format: ``(body, content type)``."""
         return generate_latest(self.registry), CONTENT_TYPE

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,7 +103,11 @@ class RoundRunner:
                 self.store.end_round(round_id, done=False)
                 raise
             labels = self.store.end_round(round_id, done=True)
-        self._attach_again(labels)
+        if done.result.run.id in self._attach_again(labels):  # labels that came first
+            try:
+                done = replace(done, result=self.history.load(done.result.run.id))
+            except Exception:  # the round stands as run; its labels show in the history
+                log.exception("driftscope serve: the labelled round could not be read back")
         return self._after(done)
 
     def run_window(self, start: float, end: float) -> RoundDone:
@@ -154,11 +158,12 @@ class RoundRunner:
         label = self.config.target or self.monitor.baseline.settings.get("target")
         return (id_column, label) if id_column and label else None
 
-    def _attach_again(self, files: tuple[Path, ...]) -> None:
-        """Attach the labels that arrived before this round recorded their rows."""
+    def _attach_again(self, files: tuple[Path, ...]) -> set[str]:
+        """Attach the labels that arrived before this round recorded their rows; the ids of
+        the rounds they touched."""
         columns = self.labels_columns()
         if not files or columns is None:
-            return
+            return set()
         try:
             from driftscope.labels import attach_labels
 
@@ -168,6 +173,21 @@ class RoundRunner:
                 log.warning("driftscope serve: stored labels left out: %s", message)
         except Exception:  # the round is recorded; the labels stay stored for a retry
             log.exception("driftscope serve: attaching the stored labels to the round failed")
+            return set()
+        return {r.run_id for r in report.rounds}
+
+    def labels_attached(self, run_ids: set[str]) -> None:
+        """Late labels recomputed these rounds: when the latest is one, its gauges show it as
+        stored now (realized performance, statuses). Never fails the labels' request."""
+        last = self.last
+        if last is None or self.metrics is None or last.result.run.id not in run_ids:
+            return
+        try:
+            now = self.history.load(last.result.run.id)
+            self.last = replace(last, result=now)
+            self.metrics.refresh_round(now, last.seconds)
+        except Exception:  # the labels are attached; the gauges catch up with the next round
+            log.exception("driftscope serve: the round's metrics could not be refreshed")
 
     def _after(self, done: RoundDone) -> RoundDone:
         """Metrics and notifications of a recorded round; neither can fail it."""
