@@ -235,7 +235,8 @@ def test_backend_and_ks_flags_reach_the_round(files: dict[str, Path], tmp_path: 
     assert any(f["message"].startswith("ks: approx") for f in approx["findings"])
     # --ks approximate asks for sketches; the local backend holds the values and stays exact
     local = run("--ks", "approximate")
-    assert not any(f["message"].startswith("ks: approx") for f in local["findings"])
+    said = [f["message"] for f in local["findings"] if f["message"].startswith("ks: approx")]
+    assert len(said) == 1 and "quantile sketches" not in said[0] and "exact" in said[0]
 
 
 def test_a_baseline_built_with_the_streaming_backend_is_the_local_one(
@@ -284,3 +285,14 @@ def test_a_streamed_backfill_from_the_command_line(files: dict[str, Path],
             for key in VOLATILE:
                 doc["run"].pop(key, None)
         assert local == streamed, label
+
+
+def test_ks_approximate_with_the_local_backend_says_it_changed_nothing(
+        files: dict[str, Path]) -> None:
+    local = _report(driftscope.run(reference=files["ref"], current=files["cur"],
+                                   ks="approximate", progress=False))
+    said = [f["message"] for f in local["findings"] if f["message"].startswith("ks: approx")]
+    assert len(said) == 1 and "every Kolmogorov–Smirnov statistic is exact" in said[0]
+    exact = _report(driftscope.run(reference=files["ref"], current=files["cur"],
+                                   progress=False))
+    assert [f["metrics"] for f in local["features"]] == [f["metrics"] for f in exact["features"]]

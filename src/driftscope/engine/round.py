@@ -67,7 +67,8 @@ def run_round(bl: Baseline, cfg: MonitoringConfig, art: Artifacts, current: Any,
     info = CurrentData(name=repaired.name, rows=cur_raw.rows, columns=len(data.schema.names),
                        window=window(data, cfg.timestamp_column))
     result = judge(bl, cfg, art, cur, info, pairs, extra_pairs, breaks, pred_findings,
-                   schema_findings + sketch_findings(pairs, cfg.backend), history, target,
+                   schema_findings + sketch_findings(pairs, cfg.backend) + ks_unused(cfg),
+                   history, target,
                    started, t0, prog)
     if ids is not None:  # recorded with the round, for labels that arrive later
         from driftscope.engine.row_ids import keep_round_rows
@@ -235,6 +236,16 @@ def derived_pairs(bl: Baseline, cur: Side, target: str | None
         if tgt:
             pairs.append((spec, tgt[0][1], prof))
     return pairs, findings
+
+
+def ks_unused(cfg: MonitoringConfig) -> list[Finding]:
+    """Say that ``ks: approximate`` changed nothing: the local backend holds the sorted values,
+    so its KS is exact (only the streaming backend sketches)."""
+    if cfg.ks != "approximate" or cfg.backend != "local":
+        return []
+    return [Finding(message=(
+        "ks: approximate applies to the streaming backend (data read by batch); the local "
+        "backend held the sorted values, so every Kolmogorov–Smirnov statistic is exact"))]
 
 
 def sketch_findings(pairs: Iterable[tuple[Any, ColumnProfile, ColumnProfile]],
