@@ -218,7 +218,6 @@ class PlotPool:
     def __init__(self, process: Any, conn: Connection) -> None:
         self._process = process
         self._conn = conn
-        self._busy = False
 
     @classmethod
     def start(cls) -> PlotPool | None:

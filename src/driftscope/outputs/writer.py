@@ -354,8 +354,8 @@ def _stage(result: RunResult, stage: Path, cfg: MonitoringConfig, snapshot: bool
         (stage / IMAGES).mkdir()
         written, jobs = plan_plots(result, stage / IMAGES, features=targets)
         drawing = start_drawing(jobs, plots)  # with a pool: drawn while the rest is written
-    result = attach_plots(result, written)
     try:
+        result = attach_plots(result, written)
         files = _stage_files(result, stage, cfg, snapshot)
     except BaseException:
         if drawing is not None:  # the first failure is the one reported
